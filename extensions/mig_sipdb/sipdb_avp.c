@@ -1,0 +1,258 @@
+/*
+ * sipdb_avp.c: AVP get/put helpers shared by every command.
+ *
+ * Kept in one place (as Kamailio's cxdx_avp.c is) so that MAR, SAR, UAR,
+ * LIR and RTR do not each grow their own way of reading an identity or of
+ * building an error answer.
+ */
+#include "sipdb.h"
+
+int sipdb_avp_str(struct msg *m, struct dict_object *model, const char **val, size_t *len,
+                  struct avp **avp)
+{
+	struct avp_hdr *h;
+	struct avp *a = NULL;
+
+	*val = NULL;
+	*len = 0;
+	if (avp)
+		*avp = NULL;
+	CHECK_FCT(fd_msg_search_avp(m, model, &a));
+	if (!a)
+		return 0;
+	CHECK_FCT(fd_msg_avp_hdr(a, &h));
+	if (avp)
+		*avp = a;
+	if (!h->avp_value)
+		return 0;
+	*val = (const char *)h->avp_value->os.data;
+	*len = h->avp_value->os.len;
+	return 0;
+}
+
+int sipdb_avp_ident(struct msg *m, struct dict_object *model, char *buf, struct avp **avp)
+{
+	const char *v;
+	size_t len;
+
+	buf[0] = '\0';
+	CHECK_FCT(sipdb_avp_str(m, model, &v, &len, avp));
+	if (!v)
+		return ENOENT;
+	if (len > MIG_IDENT_MAX || memchr(v, '\0', len))
+		return EINVAL;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+int sipdb_avp_set_str(struct avp *avp, const char *val)
+{
+	union avp_value v;
+
+	memset(&v, 0, sizeof(v));
+	v.os.data = (uint8_t *)val;
+	v.os.len = strlen(val);
+	return fd_msg_avp_setvalue(avp, &v);
+}
+
+int sipdb_avp_add_str(msg_or_avp *parent, struct dict_object *model, const char *val)
+{
+	struct avp *a;
+
+	CHECK_FCT(fd_msg_avp_new(model, 0, &a));
+	CHECK_FCT_DO(sipdb_avp_set_str(a, val), { fd_msg_free(a); return EINVAL; });
+	CHECK_FCT(fd_msg_avp_add(parent, MSG_BRW_LAST_CHILD, a));
+	return 0;
+}
+
+int sipdb_avp_add_u32(msg_or_avp *parent, struct dict_object *model, uint32_t val)
+{
+	union avp_value v;
+	struct avp *a;
+
+	memset(&v, 0, sizeof(v));
+	v.u32 = val;
+	CHECK_FCT(fd_msg_avp_new(model, 0, &a));
+	CHECK_FCT_DO(fd_msg_avp_setvalue(a, &v), { fd_msg_free(a); return EINVAL; });
+	CHECK_FCT(fd_msg_avp_add(parent, MSG_BRW_LAST_CHILD, a));
+	return 0;
+}
+
+/* Walk the top-level AVPs of m that have model; fn may free the AVP it is
+ * given (the next one is taken before the call). */
+static int avp_each(struct msg *m, struct dict_object *model,
+                    int (*fn)(struct avp *a, const void *arg), const void *arg, int *count)
+{
+	struct avp *a, *next;
+	struct dict_object *am;
+
+	*count = 0;
+	CHECK_FCT(fd_msg_browse(m, MSG_BRW_FIRST_CHILD, &a, NULL));
+	while (a) {
+		CHECK_FCT(fd_msg_browse(a, MSG_BRW_NEXT, &next, NULL));
+		if (fd_msg_model(a, &am) == 0 && am == model) {
+			CHECK_FCT(fn(a, arg));
+			(*count)++;
+		}
+		a = next;
+	}
+	return 0;
+}
+
+static int avp_set_cb(struct avp *a, const void *val)
+{
+	return sipdb_avp_set_str(a, val);
+}
+
+static int avp_free_cb(struct avp *a, const void *unused)
+{
+	(void)unused;
+	return fd_msg_free(a);
+}
+
+int sipdb_avp_replace(struct msg *m, struct dict_object *model, const char *val)
+{
+	int n;
+
+	CHECK_FCT(avp_each(m, model, avp_set_cb, val, &n));
+	return n ? 0 : ENOENT;
+}
+
+int sipdb_avp_remove_all(struct msg *m, struct dict_object *model)
+{
+	int n;
+
+	return avp_each(m, model, avp_free_cb, NULL, &n);
+}
+
+/* Recursive copy: the model gives the type; a grouped AVP copies each child
+ * that has a model (children without one cannot be rebuilt: skipped). */
+int sipdb_avp_clone(struct avp *src, struct avp **copy)
+{
+	struct dict_object *model = NULL;
+	struct dict_avp_data d;
+	struct avp_hdr *h;
+	struct avp *c, *child, *cc;
+
+	CHECK_FCT(fd_msg_model(src, &model));
+	if (!model)
+		return ENOTSUP;
+	CHECK_FCT(fd_dict_getval(model, &d));
+	CHECK_FCT(fd_msg_avp_new(model, 0, &c));
+	if (d.avp_basetype != AVP_TYPE_GROUPED) {
+		CHECK_FCT(fd_msg_avp_hdr(src, &h));
+		if (h->avp_value) {
+			CHECK_FCT_DO(fd_msg_avp_setvalue(c, h->avp_value), { fd_msg_free(c); return EINVAL; });
+		}
+		*copy = c;
+		return 0;
+	}
+	CHECK_FCT(fd_msg_browse(src, MSG_BRW_FIRST_CHILD, &child, NULL));
+	while (child) {
+		if (sipdb_avp_clone(child, &cc) == 0) {
+			CHECK_FCT(fd_msg_avp_add(c, MSG_BRW_LAST_CHILD, cc));
+		}
+		CHECK_FCT(fd_msg_browse(child, MSG_BRW_NEXT, &child, NULL));
+	}
+	*copy = c;
+	return 0;
+}
+
+/* Copy the application AVPs of the request into its answer: Cx answers need
+ * Vendor-Specific-Application-Id and Auth-Session-State even on errors. */
+static int answer_copy_app(struct msg *req, struct msg *ans)
+{
+	struct dict_object *models[] = { sipdb_dict.vsai, sipdb_dict.auth_app_id,
+	                                 sipdb_dict.auth_session_state };
+	struct avp *a, *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+		CHECK_FCT(fd_msg_search_avp(req, models[i], &a));
+		if (a && sipdb_avp_clone(a, &c) == 0) {
+			CHECK_FCT(fd_msg_avp_add(ans, MSG_BRW_LAST_CHILD, c));
+		}
+	}
+	return 0;
+}
+
+static int answer_add_experimental(struct msg *ans, uint32_t code)
+{
+	struct avp *er;
+	struct msg_hdr *h;
+
+	CHECK_FCT(fd_msg_add_origin(ans, 0));
+	CHECK_FCT(fd_msg_avp_new(sipdb_dict.exp_result, 0, &er));
+	CHECK_FCT(sipdb_avp_add_u32(er, sipdb_dict.vendor_id, 10415));
+	CHECK_FCT(sipdb_avp_add_u32(er, sipdb_dict.exp_result_code, code));
+	CHECK_FCT(fd_msg_avp_add(ans, MSG_BRW_LAST_CHILD, er));
+	CHECK_FCT(fd_msg_hdr(ans, &h));
+	h->msg_flags &= ~CMD_FLAG_ERROR;
+	return 0;
+}
+
+/* Failed-AVP holding a copy of the offending AVP (or a blank one of that
+ * model when it was missing: RFC 6733 7.5). */
+static int answer_add_failed(struct msg *ans, struct avp *failed)
+{
+	struct avp *fa, *c;
+
+	if (sipdb_avp_clone(failed, &c))
+		return 0;
+	CHECK_FCT(fd_msg_avp_new(sipdb_dict.failed_avp, 0, &fa));
+	CHECK_FCT(fd_msg_avp_add(fa, MSG_BRW_LAST_CHILD, c));
+	CHECK_FCT(fd_msg_avp_add(ans, MSG_BRW_LAST_CHILD, fa));
+	return 0;
+}
+
+int sipdb_answer_new(struct msg **msg)
+{
+	struct msg *req = *msg;
+
+	CHECK_FCT(fd_msg_new_answer_from_req(fd_g_config->cnf_dict, msg, 0));
+	return answer_copy_app(req, *msg);
+}
+
+int sipdb_answer_error(struct msg **msg, const char *base, uint32_t exp, const char *text,
+                       struct avp *failed, const struct sipdb_ids *ident)
+{
+	struct msg *ans;
+
+	CHECK_FCT(sipdb_answer_new(msg));
+	ans = *msg;
+	if (exp) {
+		CHECK_FCT(answer_add_experimental(ans, exp));
+	} else {
+		CHECK_FCT(fd_msg_rescode_set(ans, (char *)base, (char *)text, NULL, 1));
+	}
+	if (failed) {
+		CHECK_FCT(answer_add_failed(ans, failed));
+	}
+	if (ident && ident->impi && ident->impi[0]) {
+		CHECK_FCT(sipdb_avp_add_str(ans, sipdb_dict.user_name, ident->impi));
+	}
+	if (ident && ident->impu && ident->impu[0]) {
+		CHECK_FCT(sipdb_avp_add_str(ans, sipdb_dict.public_identity, ident->impu));
+	}
+	return fd_msg_send(msg, NULL, NULL);
+}
+
+int sipdb_req_ident(struct msg **msg, struct dict_object *model, char *buf, int required,
+                    int *answered)
+{
+	struct avp *a = NULL, *blank;
+	int rc = sipdb_avp_ident(*msg, model, buf, &a);
+
+	*answered = 0;
+	if (rc == 0 || (rc == ENOENT && !required))
+		return 0;
+	*answered = 1;
+	if (rc == EINVAL)
+		return sipdb_answer_error(msg, "DIAMETER_INVALID_AVP_VALUE", 0, NULL, a, NULL);
+	CHECK_FCT(fd_msg_avp_new(model, 0, &blank));
+	CHECK_FCT(sipdb_avp_set_str(blank, ""));
+	rc = sipdb_answer_error(msg, "DIAMETER_MISSING_AVP", 0, NULL, blank, NULL);
+	fd_msg_free(blank);
+	return rc;
+}

@@ -1,0 +1,239 @@
+/*
+ * sipdb_db.c: the broker's access to the binding store.
+ *
+ * A store handle is for one thread at a time (mig_store.h), and
+ * freeDiameter calls us from several dispatch threads: each thread gets its
+ * own handle on first use, kept in thread-specific data.  All handles are
+ * also on one list so that fini closes the ones whose threads are still
+ * alive.
+ *
+ * Lookups run on the request path (they are indexed reads, microseconds).
+ * Updates that only record what happened -- "registered at this S-CSCF" on
+ * a successful MAA -- must not slow the answer path: they go through a
+ * bounded queue to one writer thread that applies them in batches, one
+ * transaction per batch.  A full queue drops the update (counted, logged):
+ * the binding itself is never at risk, only its last_used/registered note.
+ */
+#include <pthread.h>
+
+#include "sipdb.h"
+
+#define DB_QUEUE_LEN 4096
+
+struct db_handle {
+	struct fd_list chain;
+	mig_store_t *st;
+};
+
+struct db_update {
+	int64_t id;
+	char server[MIG_IDENT_MAX + 1];
+};
+
+static pthread_key_t db_key;
+static pthread_mutex_t db_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fd_list db_handles = FD_LIST_INITIALIZER(db_handles);
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct db_update *ring;
+	size_t head, count;
+	int stop;
+	pthread_t thr;
+	unsigned long dropped;
+} db_q = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+/* Open a handle set up the way the broker needs it: generator from the
+ * configuration, audit rows naming the broker. */
+static mig_store_t *db_open(void)
+{
+	mig_store_t *st = NULL;
+	int rc = mig_store_open(&st, sipdb_conf->database, NULL);
+
+	if (rc == MIG_OK)
+		rc = mig_store_set_generator(st, sipdb_conf->id_prefix, sipdb_conf->id_chars,
+		                             sipdb_conf->id_realm);
+	if (rc != MIG_OK) {
+		fd_log_error("mig_sipdb: store '%s': %s", sipdb_conf->database,
+		             mig_store_errmsg(st));
+		mig_store_close(st);
+		return NULL;
+	}
+	mig_store_set_actor(st, "mig_sipdb");
+	return st;
+}
+
+static void db_handle_free(void *p)
+{
+	struct db_handle *h = p;
+
+	pthread_mutex_lock(&db_lock);
+	fd_list_unlink(&h->chain);
+	pthread_mutex_unlock(&db_lock);
+	mig_store_close(h->st);
+	free(h);
+}
+
+mig_store_t *sipdb_db(void)
+{
+	struct db_handle *h = pthread_getspecific(db_key);
+
+	if (h)
+		return h->st;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	fd_list_init(&h->chain, h);
+	h->st = db_open();
+	if (!h->st) {
+		free(h);
+		return NULL;
+	}
+	pthread_mutex_lock(&db_lock);
+	fd_list_insert_before(&db_handles, &h->chain);
+	pthread_mutex_unlock(&db_lock);
+	pthread_setspecific(db_key, h);
+	return h->st;
+}
+
+void sipdb_db_registered(int64_t id, const char *server)
+{
+	struct db_update *u;
+
+	pthread_mutex_lock(&db_q.lock);
+	if (db_q.count == DB_QUEUE_LEN) {
+		if (db_q.dropped++ % 1000 == 0)
+			fd_log_notice("mig_sipdb: update queue full, %lu registration notes dropped",
+			              db_q.dropped);
+		pthread_mutex_unlock(&db_q.lock);
+		return;
+	}
+	u = &db_q.ring[(db_q.head + db_q.count++) % DB_QUEUE_LEN];
+	u->id = id;
+	snprintf(u->server, sizeof(u->server), "%s", server ? server : "");
+	pthread_cond_signal(&db_q.cond);
+	pthread_mutex_unlock(&db_q.lock);
+}
+
+/* Apply a batch in one transaction.  A binding revoked meanwhile answers
+ * MIG_CONFLICT: that is the revocation winning, not an error. */
+static void db_apply(mig_store_t *st, const struct db_update *batch, size_t n)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = mig_store_begin(st)) != MIG_OK) {
+		fd_log_error("mig_sipdb: %zu registration notes lost: %s", n, mig_store_errmsg(st));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		rc = mig_binding_register(st, batch[i].id, batch[i].server);
+		if (rc != MIG_OK && rc != MIG_CONFLICT && rc != MIG_NOTFOUND)
+			fd_log_error("mig_sipdb: binding %lld: %s", (long long)batch[i].id,
+			             mig_store_errmsg(st));
+	}
+	if (mig_store_commit(st) != MIG_OK) {
+		fd_log_error("mig_sipdb: %zu registration notes lost: %s", n, mig_store_errmsg(st));
+		mig_store_rollback(st);
+	}
+}
+
+/* Take everything queued (up to the ring's end, to copy in one piece). */
+static size_t db_take(struct db_update *batch)
+{
+	size_t n;
+
+	n = db_q.count;
+	if (n > DB_QUEUE_LEN - db_q.head)
+		n = DB_QUEUE_LEN - db_q.head;
+	memcpy(batch, &db_q.ring[db_q.head], n * sizeof(*batch));
+	db_q.head = (db_q.head + n) % DB_QUEUE_LEN;
+	db_q.count -= n;
+	return n;
+}
+
+static void *db_writer(void *unused)
+{
+	struct db_update *batch = malloc(DB_QUEUE_LEN * sizeof(*batch));
+	mig_store_t *st = db_open();
+	size_t n;
+
+	(void)unused;
+	fd_log_threadname("mig_sipdb writer");
+	for (;;) {
+		pthread_mutex_lock(&db_q.lock);
+		while (!db_q.count && !db_q.stop)
+			pthread_cond_wait(&db_q.cond, &db_q.lock);
+		if (!db_q.count && db_q.stop) {
+			pthread_mutex_unlock(&db_q.lock);
+			break;
+		}
+		n = db_take(batch);
+		pthread_mutex_unlock(&db_q.lock);
+		if (st && batch)
+			db_apply(st, batch, n);
+	}
+	mig_store_close(st);
+	free(batch);
+	return NULL;
+}
+
+void sipdb_db_audit(const char *action, const struct mig_binding *b, const char *realm,
+                    const char *detail)
+{
+	mig_store_t *st = sipdb_db();
+	struct mig_audit a;
+
+	memset(&a, 0, sizeof(a));
+	a.action = action;
+	a.realm = realm;
+	a.detail = detail;
+	if (b) {
+		a.binding_id = b->id;
+		a.mig_impi = b->mig_impi;
+		a.mig_impu = b->mig_impu;
+		a.home_impi = b->home_impi;
+		a.home_impu = b->home_impu;
+	}
+	if (!st || mig_audit_add(st, &a) != MIG_OK)
+		fd_log_error("mig_sipdb: audit '%s' not recorded: %s", action,
+		             st ? mig_store_errmsg(st) : "no store");
+}
+
+int sipdb_db_init(void)
+{
+	mig_store_t *st;
+
+	/* Create or upgrade the schema now, so that a bad database stops the
+	 * daemon at start rather than failing the first request. */
+	st = db_open();
+	if (!st)
+		return EINVAL;
+	mig_store_close(st);
+	CHECK_POSIX(pthread_key_create(&db_key, db_handle_free));
+	CHECK_MALLOC(db_q.ring = calloc(DB_QUEUE_LEN, sizeof(*db_q.ring)));
+	CHECK_POSIX(pthread_create(&db_q.thr, NULL, db_writer, NULL));
+	return 0;
+}
+
+void sipdb_db_fini(void)
+{
+	pthread_mutex_lock(&db_q.lock);
+	db_q.stop = 1;
+	pthread_cond_signal(&db_q.cond);
+	pthread_mutex_unlock(&db_q.lock);
+	pthread_join(db_q.thr, NULL);
+	free(db_q.ring);
+	/* Delete the key first: no destructor may run on a handle freed here. */
+	pthread_key_delete(db_key);
+	pthread_mutex_lock(&db_lock);
+	while (!FD_IS_LIST_EMPTY(&db_handles)) {
+		struct db_handle *h = db_handles.next->o;
+
+		fd_list_unlink(&h->chain);
+		mig_store_close(h->st);
+		free(h);
+	}
+	pthread_mutex_unlock(&db_lock);
+}

@@ -1,0 +1,438 @@
+/*
+ * sipdb_fwd.c: back-to-back forwarding, shared by every brokered command.
+ *
+ * The broker never relays a request: it terminates the asker's request and
+ * originates a new one (ARCHITECTURE.md, "Back-to-back, not relay").  A
+ * relay would carry Origin-Host, Session-Id and Route-Record of one
+ * system's internal nodes into the other system.
+ *
+ *   asker --R--> broker --F--> next hop            F: a copy of R, rewritten
+ *   asker <--A-- broker <--U-- next hop            A: U, rewritten
+ *
+ * F is made by encoding R and parsing it back, so that every AVP of R --
+ * SIP-Auth-Data-Items of any scheme, resynchronisation data, AVPs we do not
+ * know -- reaches the next hop untouched; then the routing and identity
+ * AVPs are replaced.  The answer U is rewritten in place for the same
+ * reason, and sent as the answer to R.
+ *
+ * Deadline.  Each forwarded request has one: freeDiameter's expiry callback
+ * fires at it.  freeDiameter 1.2.1 drops an answer it cannot parse without
+ * calling either callback (ARCHITECTURE.md pitfall 3), so a reaper thread
+ * also answers 3002 for contexts past their deadline.  Whoever answers
+ * first "claims" the context under the lock; the context is freed by the
+ * freeDiameter callback, or by the reaper long after the deadline when no
+ * callback will ever come.
+ */
+#include <pthread.h>
+
+#include "sipdb.h"
+
+#define FWD_REAP_GRACE_MS 500     /* past the deadline: the reaper answers */
+#define FWD_FORGET_S 60           /* past the deadline: nothing will call back */
+
+struct fwd_ctx {
+	struct fd_list chain;
+	struct msg *req;              /* R: the asker's request, until answered */
+	struct timespec deadline;
+	int claimed;                  /* R answered (or being answered) */
+	int reaped;                   /* claimed by the reaper, not by freeDiameter */
+	char ans_impi[MIG_IDENT_MAX + 1];
+	char ans_impu[MIG_IDENT_MAX + 1];
+	char server[MIG_IDENT_MAX + 1]; /* the asker's Server-Name */
+	int64_t binding_id;
+	int mark_registered;
+	const char *what;
+};
+
+static pthread_mutex_t fwd_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fwd_cond = PTHREAD_COND_INITIALIZER;
+static struct fd_list fwd_pending = FD_LIST_INITIALIZER(fwd_pending);
+static int fwd_stop;
+static pthread_t fwd_reaper_thr;
+
+static struct sipdb_ids fwd_ans_ids(const struct fwd_ctx *c)
+{
+	struct sipdb_ids ids = { c->ans_impi, c->ans_impu };
+	return ids;
+}
+
+/* Claim the right to answer R; 1 if we got it. */
+static int fwd_claim(struct fwd_ctx *c)
+{
+	int mine;
+
+	pthread_mutex_lock(&fwd_lock);
+	mine = !c->claimed;
+	c->claimed = 1;
+	pthread_mutex_unlock(&fwd_lock);
+	return mine;
+}
+
+/* Called by freeDiameter's callbacks: they are the last to touch c. */
+static void fwd_release(struct fwd_ctx *c)
+{
+	pthread_mutex_lock(&fwd_lock);
+	fd_list_unlink(&c->chain);
+	pthread_mutex_unlock(&fwd_lock);
+	if (c->req)
+		fd_msg_free(c->req);
+	free(c);
+}
+
+static void fwd_answer_unreachable(struct fwd_ctx *c, const char *why)
+{
+	struct sipdb_ids ids = fwd_ans_ids(c);
+
+	atomic_fetch_add(&sipdb_stats.fwd_timeout, 1);
+	fd_log_notice("mig_sipdb: %s: %s, answering DIAMETER_UNABLE_TO_DELIVER", c->what, why);
+	CHECK_FCT_DO(sipdb_answer_error(&c->req, "DIAMETER_UNABLE_TO_DELIVER", 0, (char *)why,
+	                                NULL, &ids), );
+	if (c->req) {
+		fd_msg_free(c->req);
+		c->req = NULL;
+	}
+}
+
+/* ---- the forwarded request F ------------------------------------------- */
+
+/* A deep copy of m: encode and parse back. */
+static int fwd_copy(struct msg *m, struct msg **copy)
+{
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc;
+
+	CHECK_FCT(fd_msg_bufferize(m, &buf, &len));
+	rc = fd_msg_parse_buffer(&buf, len, copy);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	rc = fd_msg_parse_dict(*copy, fd_g_config->cnf_dict, NULL);
+	if (rc) {
+		fd_msg_free(*copy);
+		*copy = NULL;
+	}
+	return rc;
+}
+
+/* Strip everything that names a node of the asker's system, then add our
+ * own Session-Id, origin and the destination. */
+static int fwd_rewrite_request(struct msg *f, const struct sipdb_hop *hop)
+{
+	struct dict_object *strip[] = { sipdb_dict.session_id, sipdb_dict.origin_host,
+	                                sipdb_dict.origin_realm, sipdb_dict.dest_host,
+	                                sipdb_dict.dest_realm, sipdb_dict.route_record,
+	                                sipdb_dict.proxy_info };
+	struct msg_hdr *h;
+	size_t i;
+
+	for (i = 0; i < sizeof(strip) / sizeof(strip[0]); i++)
+		CHECK_FCT(sipdb_avp_remove_all(f, strip[i]));
+	CHECK_FCT(fd_msg_new_session(f, (os0_t)"mig", 3));
+	CHECK_FCT(fd_msg_add_origin(f, 0));
+	if (hop->dest_host && hop->dest_host[0]) {
+		CHECK_FCT(sipdb_avp_add_str(f, sipdb_dict.dest_host, hop->dest_host));
+	}
+	CHECK_FCT(sipdb_avp_add_str(f, sipdb_dict.dest_realm, hop->dest_realm));
+	if (hop->fwd.impi) {
+		CHECK_FCT(sipdb_avp_replace(f, sipdb_dict.user_name, hop->fwd.impi));
+	}
+	if (hop->fwd.impu) {
+		CHECK_FCT(sipdb_avp_replace(f, sipdb_dict.public_identity, hop->fwd.impu));
+	}
+	if (hop->server_name) {
+		CHECK_FCT(sipdb_avp_replace(f, sipdb_dict.server_name, hop->server_name));
+	}
+	CHECK_FCT(fd_msg_hdr(f, &h));
+	h->msg_eteid = fd_msg_eteid_get();
+	h->msg_flags &= ~CMD_FLAG_RETRANSMIT;
+	return 0;
+}
+
+/* ---- the answer A ------------------------------------------------------ */
+
+/* 1 for a success answer (Result-Code or Experimental-Result-Code 2xxx). */
+static int fwd_success(struct msg *ans)
+{
+	struct avp *a = NULL, *c = NULL;
+	struct avp_hdr *h;
+
+	if (fd_msg_search_avp(ans, sipdb_dict.result_code, &a) == 0 && a &&
+	    fd_msg_avp_hdr(a, &h) == 0 && h->avp_value)
+		return h->avp_value->u32 / 1000 == 2;
+	if (fd_msg_search_avp(ans, sipdb_dict.exp_result, &a) || !a)
+		return 0;
+	if (fd_msg_browse(a, MSG_BRW_FIRST_CHILD, &c, NULL))
+		return 0;
+	for (; c; fd_msg_browse(c, MSG_BRW_NEXT, &c, NULL)) {
+		struct dict_object *m = NULL;
+
+		if (fd_msg_model(c, &m) == 0 && m == sipdb_dict.exp_result_code &&
+		    fd_msg_avp_hdr(c, &h) == 0 && h->avp_value)
+			return h->avp_value->u32 / 1000 == 2;
+	}
+	return 0;
+}
+
+/* Set the AVP of that model to val, adding it when the answer lacks it
+ * (Kamailio wants User-Name and Public-Identity in every MAA). */
+static int fwd_put_ident(struct msg *m, struct dict_object *model, const char *val)
+{
+	if (!val || !val[0])
+		return 0;
+	if (sipdb_avp_replace(m, model, val) == ENOENT)
+		return sipdb_avp_add_str(m, model, val);
+	return 0;
+}
+
+/* Make U the answer to R: R's identifiers and Session-Id, our origin, the
+ * asker's identities, R's Proxy-Info; nothing of the next hop's topology. */
+static int fwd_rewrite_answer(struct fwd_ctx *c, struct msg *u)
+{
+	struct dict_object *strip[] = { sipdb_dict.route_record, sipdb_dict.proxy_info,
+	                                sipdb_dict.error_reporting_host };
+	struct msg_hdr *rh, *uh;
+	struct avp *a, *copy;
+	const char *sid;
+	size_t i, sidlen;
+	char sidbuf[1024];
+
+	CHECK_FCT(fd_msg_hdr(c->req, &rh));
+	CHECK_FCT(fd_msg_hdr(u, &uh));
+	uh->msg_hbhid = rh->msg_hbhid;
+	uh->msg_eteid = rh->msg_eteid;
+	for (i = 0; i < sizeof(strip) / sizeof(strip[0]); i++)
+		CHECK_FCT(sipdb_avp_remove_all(u, strip[i]));
+	CHECK_FCT(sipdb_avp_str(c->req, sipdb_dict.session_id, &sid, &sidlen, NULL));
+	if (!sid || sidlen >= sizeof(sidbuf))
+		return EINVAL;
+	memcpy(sidbuf, sid, sidlen);
+	sidbuf[sidlen] = '\0';
+	CHECK_FCT(sipdb_avp_replace(u, sipdb_dict.session_id, sidbuf));
+	CHECK_FCT(sipdb_avp_replace(u, sipdb_dict.origin_host, fd_g_config->cnf_diamid));
+	CHECK_FCT(sipdb_avp_replace(u, sipdb_dict.origin_realm, fd_g_config->cnf_diamrlm));
+	CHECK_FCT(fwd_put_ident(u, sipdb_dict.user_name, c->ans_impi));
+	CHECK_FCT(fwd_put_ident(u, sipdb_dict.public_identity, c->ans_impu));
+	CHECK_FCT(fd_msg_browse(c->req, MSG_BRW_FIRST_CHILD, &a, NULL));
+	while (a) {
+		struct dict_object *m = NULL;
+
+		if (fd_msg_model(a, &m) == 0 && m == sipdb_dict.proxy_info &&
+		    sipdb_avp_clone(a, &copy) == 0) {
+			CHECK_FCT(fd_msg_avp_add(u, MSG_BRW_LAST_CHILD, copy));
+		}
+		CHECK_FCT(fd_msg_browse(a, MSG_BRW_NEXT, &a, NULL));
+	}
+	return 0;
+}
+
+static void fwd_deliver(struct fwd_ctx *c, struct msg **u)
+{
+	int ok = fwd_success(*u);
+
+	if (fwd_rewrite_answer(c, *u) || fd_msg_answ_associate(*u, c->req)) {
+		fd_msg_free(*u);
+		*u = NULL;
+		fwd_answer_unreachable(c, "the answer could not be rewritten");
+		return;
+	}
+	c->req = NULL; /* now owned by the answer */
+	CHECK_FCT_DO(fd_msg_send(u, NULL, NULL), );
+	if (ok && c->mark_registered && c->binding_id)
+		sipdb_db_registered(c->binding_id, c->server);
+	fd_log_debug("mig_sipdb: %s: answered (%s)", c->what, ok ? "success" : "error");
+}
+
+/* freeDiameter: the answer U to F arrived (or routing failed: then U is a
+ * locally made 3002, passed on like any other answer). */
+static void fwd_answer_cb(void *data, struct msg **u)
+{
+	struct fwd_ctx *c = data;
+	struct msg *f = NULL;
+
+	if (fd_msg_answ_getq(*u, &f) == 0 && f) {
+		fd_msg_answ_detach(*u);
+		fd_msg_free(f);
+	}
+	if (fwd_claim(c))
+		fwd_deliver(c, u);
+	if (*u) {
+		fd_msg_free(*u);
+		*u = NULL;
+	}
+	fwd_release(c);
+}
+
+/* freeDiameter: no answer to F before the deadline. */
+static void fwd_expire_cb(void *data, DiamId_t sentto, size_t len, struct msg **f)
+{
+	struct fwd_ctx *c = data;
+
+	(void)sentto;
+	(void)len;
+	if (fwd_claim(c))
+		fwd_answer_unreachable(c, "no answer before the deadline");
+	fd_msg_free(*f);
+	*f = NULL;
+	fwd_release(c);
+}
+
+/* ---- entry ------------------------------------------------------------- */
+
+static struct fwd_ctx *fwd_ctx_new(struct msg *req, const struct sipdb_hop *hop)
+{
+	struct fwd_ctx *c = calloc(1, sizeof(*c));
+	const char *sn;
+	size_t len;
+
+	if (!c)
+		return NULL;
+	fd_list_init(&c->chain, c);
+	c->req = req;
+	snprintf(c->ans_impi, sizeof(c->ans_impi), "%s", hop->ans.impi ? hop->ans.impi : "");
+	snprintf(c->ans_impu, sizeof(c->ans_impu), "%s", hop->ans.impu ? hop->ans.impu : "");
+	if (sipdb_avp_str(req, sipdb_dict.server_name, &sn, &len, NULL) == 0 && sn &&
+	    len < sizeof(c->server))
+		memcpy(c->server, sn, len);
+	c->binding_id = hop->binding_id;
+	c->mark_registered = hop->mark_registered;
+	c->what = hop->what;
+	clock_gettime(CLOCK_REALTIME, &c->deadline);
+	c->deadline.tv_sec += sipdb_conf->timeout_ms / 1000;
+	c->deadline.tv_nsec += (long)(sipdb_conf->timeout_ms % 1000) * 1000000L;
+	if (c->deadline.tv_nsec >= 1000000000L) {
+		c->deadline.tv_sec++;
+		c->deadline.tv_nsec -= 1000000000L;
+	}
+	return c;
+}
+
+int sipdb_fwd(struct msg **req, const struct sipdb_hop *hop)
+{
+	struct fwd_ctx *c;
+	struct msg *f = NULL;
+	int rc;
+
+	CHECK_MALLOC(c = fwd_ctx_new(*req, hop));
+	*req = NULL;
+	rc = fwd_copy(c->req, &f);
+	if (!rc)
+		rc = fwd_rewrite_request(f, hop);
+	if (rc) {
+		fd_msg_free(f);
+		fwd_answer_unreachable(c, "the request could not be forwarded");
+		free(c);
+		return 0;
+	}
+	pthread_mutex_lock(&fwd_lock);
+	fd_list_insert_before(&fwd_pending, &c->chain);
+	pthread_mutex_unlock(&fwd_lock);
+	rc = fd_msg_send_timeout(&f, fwd_answer_cb, c, fwd_expire_cb, &c->deadline);
+	if (rc) {
+		/* Not sent: no callback will come. */
+		fd_msg_free(f);
+		if (fwd_claim(c))
+			fwd_answer_unreachable(c, "the request could not be sent");
+		fwd_release(c);
+	}
+	return 0;
+}
+
+/* ---- reaper ------------------------------------------------------------ */
+
+static int ts_past(const struct timespec *now, const struct timespec *t, long plus_ms)
+{
+	long long n = (long long)now->tv_sec * 1000 + now->tv_nsec / 1000000;
+	long long d = (long long)t->tv_sec * 1000 + t->tv_nsec / 1000000 + plus_ms;
+
+	return n >= d;
+}
+
+/* Under the lock: claim the first context past its deadline that nobody
+ * answered, and forget those the reaper answered long ago. */
+static struct fwd_ctx *fwd_take_overdue(const struct timespec *now)
+{
+	struct fd_list *li, *next;
+
+	for (li = fwd_pending.next; li != &fwd_pending; li = next) {
+		struct fwd_ctx *c = li->o;
+
+		next = li->next;
+		if (!c->claimed && ts_past(now, &c->deadline, FWD_REAP_GRACE_MS)) {
+			c->claimed = c->reaped = 1;
+			return c;
+		}
+		if (c->reaped && ts_past(now, &c->deadline, FWD_FORGET_S * 1000L)) {
+			fd_list_unlink(&c->chain);
+			if (c->req)
+				fd_msg_free(c->req);
+			free(c);
+		}
+	}
+	return NULL;
+}
+
+/* One pass; answering happens outside the lock (it sends a message). */
+static void fwd_reap_once(void)
+{
+	struct timespec now;
+	struct fwd_ctx *c;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (;;) {
+		pthread_mutex_lock(&fwd_lock);
+		c = fwd_take_overdue(&now);
+		pthread_mutex_unlock(&fwd_lock);
+		if (!c)
+			break;
+		fwd_answer_unreachable(c, "the answer was lost");
+	}
+}
+
+static void *fwd_reaper(void *unused)
+{
+	struct timespec t;
+
+	(void)unused;
+	fd_log_threadname("mig_sipdb reaper");
+	pthread_mutex_lock(&fwd_lock);
+	while (!fwd_stop) {
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 200 * 1000000L;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&fwd_cond, &fwd_lock, &t);
+		pthread_mutex_unlock(&fwd_lock);
+		fwd_reap_once();
+		pthread_mutex_lock(&fwd_lock);
+	}
+	pthread_mutex_unlock(&fwd_lock);
+	return NULL;
+}
+
+int sipdb_fwd_init(void)
+{
+	CHECK_POSIX(pthread_create(&fwd_reaper_thr, NULL, fwd_reaper, NULL));
+	return 0;
+}
+
+/* The framework never frees callback data (pitfall 6): free what is left. */
+void sipdb_fwd_fini(void)
+{
+	pthread_mutex_lock(&fwd_lock);
+	fwd_stop = 1;
+	pthread_cond_signal(&fwd_cond);
+	pthread_mutex_unlock(&fwd_lock);
+	pthread_join(fwd_reaper_thr, NULL);
+	while (!FD_IS_LIST_EMPTY(&fwd_pending)) {
+		struct fwd_ctx *c = fwd_pending.next->o;
+
+		fd_list_unlink(&c->chain);
+		if (c->req)
+			fd_msg_free(c->req);
+		free(c);
+	}
+}

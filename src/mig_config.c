@@ -1,0 +1,357 @@
+/*
+ * mig_config.c: reading and checking the broker's JSON configuration.
+ *
+ * Each JSON object is described by a table of fields (key, kind, where it
+ * goes, whether it is required).  One walker applies a table, so that every
+ * object gets the same treatment: unknown keys are refused (a typo must not
+ * silently leave a default in place), each value is checked for its kind,
+ * and the first problem is reported with the path of the field.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "mig_config.h"
+
+enum cfg_kind {
+	CFG_REALM,    /* DNS-like name: realm or Diameter identity */
+	CFG_PREFIX,   /* prefix of generated identities */
+	CFG_TEXT,     /* any non-empty text (path, SIP URI, pool name) */
+	CFG_BOOL,
+	CFG_UINT,
+	CFG_OBJECT,   /* nested object, described by another table */
+	CFG_PARTNERS  /* the array of partner objects */
+};
+
+struct cfg_field {
+	const char *key;
+	enum cfg_kind kind;
+	size_t offset;                /* into the struct being filled */
+	size_t size;                  /* buffer size (text) */
+	int required;
+	unsigned long max;            /* CFG_UINT upper bound */
+	const struct cfg_field *sub;  /* CFG_OBJECT: its fields */
+};
+
+/* Where a problem was found, as "partners[1].realm", and what it was. */
+struct cfg_ctx {
+	char *err;
+	size_t errlen;
+	char path[128];
+};
+
+#define FIELD(type, member) offsetof(type, member), sizeof(((type *)0)->member)
+#define END { NULL, 0, 0, 0, 0, 0, NULL }
+
+static const struct cfg_field cfg_system[] = {
+	{ "realm", CFG_REALM, FIELD(struct mig_config, realm), 1, 0, NULL },
+	{ "sipdb", CFG_REALM, FIELD(struct mig_config, sipdb), 1, 0, NULL },
+	END
+};
+
+static const struct cfg_field cfg_hss[] = {
+	{ "host", CFG_REALM, FIELD(struct mig_config, hss_host), 1, 0, NULL },
+	{ "realm", CFG_REALM, FIELD(struct mig_config, hss_realm), 0, 0, NULL },
+	END
+};
+
+static const struct cfg_field cfg_identities[] = {
+	{ "prefix", CFG_PREFIX, FIELD(struct mig_config, id_prefix), 0, 0, NULL },
+	{ "chars", CFG_UINT, offsetof(struct mig_config, id_chars), sizeof(unsigned), 0,
+	  MIG_GEN_CHARS_MAX, NULL },
+	{ "realm", CFG_REALM, FIELD(struct mig_config, id_realm), 0, 0, NULL },
+	{ "pool", CFG_TEXT, FIELD(struct mig_config, id_pool), 0, 0, NULL },
+	{ "lifetime", CFG_UINT, offsetof(struct mig_config, lifetime), sizeof(uint32_t), 0,
+	  UINT32_MAX, NULL },
+	END
+};
+
+static const struct cfg_field cfg_top[] = {
+	{ "system", CFG_OBJECT, 0, 0, 1, 0, cfg_system },
+	{ "database", CFG_TEXT, FIELD(struct mig_config, database), 1, 0, NULL },
+	{ "hss", CFG_OBJECT, 0, 0, 1, 0, cfg_hss },
+	{ "identities", CFG_OBJECT, 0, 0, 0, 0, cfg_identities },
+	{ "border_server_name", CFG_TEXT, FIELD(struct mig_config, border_server_name), 0, 0,
+	  NULL },
+	{ "timeout_ms", CFG_UINT, offsetof(struct mig_config, timeout_ms), sizeof(unsigned), 0,
+	  600000, NULL },
+	{ "partners", CFG_PARTNERS, 0, 0, 1, 0, NULL },
+	END
+};
+
+static const struct cfg_field cfg_partner[] = {
+	{ "realm", CFG_REALM, FIELD(struct mig_partner_conf, realm), 1, 0, NULL },
+	{ "sipdb", CFG_REALM, FIELD(struct mig_partner_conf, sipdb), 0, 0, NULL },
+	{ "migrate_in", CFG_BOOL, offsetof(struct mig_partner_conf, migrate_in), sizeof(int), 1,
+	  0, NULL },
+	{ "migrate_out", CFG_BOOL, offsetof(struct mig_partner_conf, migrate_out), sizeof(int),
+	  1, 0, NULL },
+	{ "obfuscate", CFG_BOOL, offsetof(struct mig_partner_conf, obfuscate), sizeof(int), 0, 0,
+	  NULL },
+	END
+};
+
+__attribute__((format(printf, 2, 3)))
+static int cfg_fail(struct cfg_ctx *cx, const char *fmt, ...)
+{
+	char what[MIG_CONFIG_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (cx->path[0])
+		snprintf(cx->err, cx->errlen, "%s: %s", cx->path, what);
+	else
+		snprintf(cx->err, cx->errlen, "%s", what);
+	return -1;
+}
+
+/* Extend the path for a nested key; returns the old length to restore. */
+static size_t cfg_path_push(struct cfg_ctx *cx, const char *key)
+{
+	size_t len = strlen(cx->path);
+
+	snprintf(cx->path + len, sizeof(cx->path) - len, "%s%s", len ? "." : "", key);
+	return len;
+}
+
+static int cfg_object(struct cfg_ctx *cx, json_t *obj, const struct cfg_field *fields,
+                      void *dst, struct mig_config *cfg);
+
+/* Copy a string value after checking it for its kind. */
+static int cfg_string(struct cfg_ctx *cx, json_t *v, const struct cfg_field *f, char *dst)
+{
+	const char *s, *why = NULL;
+
+	if (!json_is_string(v))
+		return cfg_fail(cx, "must be a string");
+	s = json_string_value(v);
+	if (strlen(s) != json_string_length(v))
+		return cfg_fail(cx, "contains a NUL byte");
+	if (strlen(s) >= f->size)
+		return cfg_fail(cx, "longer than %zu bytes", f->size - 1);
+	if (f->kind == CFG_REALM)
+		why = s[0] ? mig_ident_check_realm(s) : NULL;
+	else if (f->kind == CFG_PREFIX)
+		why = mig_ident_check_prefix(s);
+	if (why)
+		return cfg_fail(cx, "'%s': %s", s, why);
+	if (f->required && !s[0])
+		return cfg_fail(cx, "must not be empty");
+	strcpy(dst, s);
+	return 0;
+}
+
+static int cfg_uint(struct cfg_ctx *cx, json_t *v, const struct cfg_field *f, void *dst)
+{
+	json_int_t n;
+
+	if (!json_is_integer(v))
+		return cfg_fail(cx, "must be a whole number");
+	n = json_integer_value(v);
+	if (n < 0 || (unsigned long long)n > f->max)
+		return cfg_fail(cx, "%lld is out of range (0 to %lu)", (long long)n, f->max);
+	if (f->size == sizeof(uint32_t))
+		*(uint32_t *)dst = (uint32_t)n;
+	else
+		*(unsigned *)dst = (unsigned)n;
+	return 0;
+}
+
+/* The partners array: allocated here, each entry a cfg_partner object, and
+ * no realm twice (the broker looks partners up by realm). */
+static int cfg_partners(struct cfg_ctx *cx, json_t *v, struct mig_config *cfg)
+{
+	size_t i, j, n;
+
+	if (!json_is_array(v))
+		return cfg_fail(cx, "must be an array");
+	n = json_array_size(v);
+	cfg->partners = calloc(n ? n : 1, sizeof(*cfg->partners));
+	if (!cfg->partners)
+		return cfg_fail(cx, "out of memory");
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(cx->path);
+
+		snprintf(cx->path + len, sizeof(cx->path) - len, "[%zu]", i);
+		if (cfg_object(cx, json_array_get(v, i), cfg_partner, &cfg->partners[i], cfg))
+			return -1;
+		for (j = 0; j < i; j++)
+			if (!strcasecmp(cfg->partners[j].realm, cfg->partners[i].realm))
+				return cfg_fail(cx, "realm '%s' is listed twice",
+				                cfg->partners[i].realm);
+		cx->path[len] = '\0';
+		cfg->n_partners++;
+	}
+	return 0;
+}
+
+static int cfg_value(struct cfg_ctx *cx, json_t *v, const struct cfg_field *f, void *dst,
+                     struct mig_config *cfg)
+{
+	char *at = (char *)dst + f->offset;
+
+	switch (f->kind) {
+	case CFG_REALM:
+	case CFG_PREFIX:
+	case CFG_TEXT:
+		return cfg_string(cx, v, f, at);
+	case CFG_BOOL:
+		if (!json_is_boolean(v))
+			return cfg_fail(cx, "must be true or false");
+		*(int *)at = json_is_true(v);
+		return 0;
+	case CFG_UINT:
+		return cfg_uint(cx, v, f, at);
+	case CFG_OBJECT:
+		return cfg_object(cx, v, f->sub, dst, cfg);
+	case CFG_PARTNERS:
+		return cfg_partners(cx, v, cfg);
+	}
+	return cfg_fail(cx, "internal error: unknown field kind");
+}
+
+/* Fill dst from obj following fields; refuse unknown keys and missing
+ * required ones. */
+static int cfg_object(struct cfg_ctx *cx, json_t *obj, const struct cfg_field *fields,
+                      void *dst, struct mig_config *cfg)
+{
+	const struct cfg_field *f;
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return cfg_fail(cx, "must be an object");
+	json_object_foreach(obj, key, v) {
+		for (f = fields; f->key && strcmp(f->key, key); f++)
+			;
+		if (!f->key) {
+			cfg_path_push(cx, key);
+			return cfg_fail(cx, "unknown field");
+		}
+	}
+	for (f = fields; f->key; f++) {
+		size_t len = cfg_path_push(cx, f->key);
+
+		v = json_object_get(obj, f->key);
+		if (!v && f->required)
+			return cfg_fail(cx, "missing");
+		if (v && cfg_value(cx, v, f, dst, cfg))
+			return -1;
+		cx->path[len] = '\0';
+	}
+	return 0;
+}
+
+/* Defaults that depend on other fields, and checks across fields. */
+static int cfg_finish(struct cfg_ctx *cx, struct mig_config *c)
+{
+	if (!c->hss_realm[0])
+		strcpy(c->hss_realm, c->realm);
+	if (!c->id_realm[0])
+		strcpy(c->id_realm, c->realm);
+	if (!c->border_server_name[0] &&
+	    snprintf(c->border_server_name, sizeof(c->border_server_name), "sip:%s", c->sipdb) >=
+	        (int)sizeof(c->border_server_name))
+		return cfg_fail(cx, "system.sipdb: too long to make a border Server-Name from");
+	if (c->id_chars == 0)
+		return cfg_fail(cx, "identities.chars: must be at least %d", MIG_GEN_CHARS_MIN);
+	if (mig_config_partner(c, c->realm))
+		return cfg_fail(cx, "partners: our own realm '%s' is listed as a partner", c->realm);
+	return 0;
+}
+
+static void cfg_defaults(struct mig_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->id_prefix, MIG_GEN_PREFIX_DEFAULT);
+	c->id_chars = MIG_GEN_CHARS_DEFAULT;
+	c->lifetime = MIG_CONFIG_DEFAULT_LIFETIME;
+	c->timeout_ms = MIG_CONFIG_DEFAULT_TIMEOUT_MS;
+}
+
+static int cfg_from_json(json_t *root, struct mig_config **out, struct cfg_ctx *cx)
+{
+	struct mig_config *c = malloc(sizeof(*c));
+
+	if (!c)
+		return cfg_fail(cx, "out of memory");
+	cfg_defaults(c);
+	if (cfg_object(cx, root, cfg_top, c, c) || (cx->path[0] = '\0', cfg_finish(cx, c))) {
+		mig_config_free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+int mig_config_parse(const char *text, size_t len, struct mig_config **out, char *err,
+                     size_t errlen)
+{
+	struct cfg_ctx cx = { err, errlen, "" };
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	*out = NULL;
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, errlen, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+		return -1;
+	}
+	rc = cfg_from_json(root, out, &cx);
+	json_decref(root);
+	return rc;
+}
+
+int mig_config_load(const char *path, struct mig_config **out, char *err, size_t errlen)
+{
+	struct cfg_ctx cx = { err, errlen, "" };
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	*out = NULL;
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (jerr.line < 0)
+			snprintf(err, errlen, "%s: %s", path, jerr.text);
+		else
+			snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+			         jerr.text);
+		return -1;
+	}
+	rc = cfg_from_json(root, out, &cx);
+	json_decref(root);
+	if (rc) {
+		char what[MIG_CONFIG_ERR_MAX];
+
+		snprintf(what, sizeof(what), "%s", err);
+		snprintf(err, errlen, "%s: %s", path, what);
+	}
+	return rc;
+}
+
+void mig_config_free(struct mig_config *c)
+{
+	if (!c)
+		return;
+	free(c->partners);
+	free(c);
+}
+
+const struct mig_partner_conf *mig_config_partner(const struct mig_config *c, const char *realm)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_partners; i++)
+		if (!strcasecmp(c->partners[i].realm, realm))
+			return &c->partners[i];
+	return NULL;
+}

@@ -1,0 +1,72 @@
+/*
+ * mig_config.h: the broker's JSON configuration (doc/configuration.md).
+ *
+ * The file names our own system, the local HSS, how migration identities
+ * are made, and the partner systems with their Solution 1 settings (TR 23.781
+ * clause 6.1).  It is read once, at start; every field is checked there, so
+ * that a bad file stops the daemon with a message naming the field instead of
+ * half-starting.  Nothing here depends on freeDiameter: migctl reads the same
+ * file for its default database path.
+ */
+#ifndef MIG_CONFIG_H
+#define MIG_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mig_ident.h"
+
+#define MIG_CONFIG_DEFAULT_TIMEOUT_MS 3000
+#define MIG_CONFIG_DEFAULT_LIFETIME 86400
+#define MIG_CONFIG_ERR_MAX 512
+
+struct mig_partner_conf {
+	char realm[MIG_IDENT_MAX + 1];
+	char sipdb[MIG_IDENT_MAX + 1]; /* their SIP database identity, "" unknown */
+	int migrate_in;                /* their users may migrate to us */
+	int migrate_out;               /* our users may migrate to them */
+	int obfuscate;                 /* our users hide behind outbound identities */
+};
+
+struct mig_config {
+	char realm[MIG_IDENT_MAX + 1];    /* our system (Origin-Realm) */
+	char sipdb[MIG_IDENT_MAX + 1];    /* our SIP database identity */
+	char database[4096];              /* path of the SQLite binding store */
+	char hss_host[MIG_IDENT_MAX + 1]; /* the local HSS behind the broker */
+	char hss_realm[MIG_IDENT_MAX + 1];
+	/* Server-Name put in requests that leave our system, instead of the
+	 * S-CSCF's: it must reveal nothing of our network. */
+	char border_server_name[MIG_IDENT_MAX + 1];
+
+	/* Migration identities: random ones, or from a pool when pool != "". */
+	char id_prefix[MIG_GEN_PREFIX_MAX + 1];
+	unsigned id_chars;
+	char id_realm[MIG_IDENT_MAX + 1];
+	char id_pool[MIG_IDENT_MAX + 1];
+	uint32_t lifetime; /* default binding lifetime, seconds; 0 = none */
+
+	unsigned timeout_ms; /* deadline of a brokered request */
+
+	struct mig_partner_conf *partners;
+	size_t n_partners;
+};
+
+/*
+ * Read and check the file at path.  On success *out is a new configuration
+ * (free it with mig_config_free) and 0 is returned.  On failure -1 is
+ * returned, *out is NULL and err (errlen bytes, MIG_CONFIG_ERR_MAX is
+ * enough) says what and where: "partners[1].realm: missing".
+ */
+int mig_config_load(const char *path, struct mig_config **out, char *err, size_t errlen);
+
+/* The same from a string, for tests and fuzzing. */
+int mig_config_parse(const char *text, size_t len, struct mig_config **out, char *err,
+                     size_t errlen);
+
+void mig_config_free(struct mig_config *c);
+
+/* The partner entry for realm (case-insensitive), or NULL. */
+const struct mig_partner_conf *mig_config_partner(const struct mig_config *c,
+                                                  const char *realm);
+
+#endif /* MIG_CONFIG_H */

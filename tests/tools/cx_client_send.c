@@ -1,0 +1,377 @@
+/*
+ * cx_client_send.c: send the requests and collect what comes back.
+ *
+ * The calling thread is the only sender.  Every request has its own slot
+ * (struct cxc_req) that lives until the core is shut down, because 1.2.1
+ * never frees callback data and may call a callback late.  The answer and
+ * expiry callbacks only record the outcome under a mutex and signal a
+ * condition variable: they never build or send anything (freeDiameter's
+ * queues are small and block; sending from a callback deadlocks).
+ *
+ * Each request has two deadlines: fd_msg_send_timeout's (the expiry
+ * callback) and our own, a little later, because 1.2.1 drops an answer
+ * that fails the dictionary without calling any callback.  A request past
+ * our own deadline is marked LOST and a late callback for it is ignored.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cx_client.h"
+
+#define CXC_GRACE_MS  250   /* our deadline: the core's plus this */
+#define CXC_TICK_MS   50    /* how often the sender looks at the clock */
+
+enum cxc_state { CXC_UNSENT = 0, CXC_PENDING, CXC_ANSWERED, CXC_EXPIRED, CXC_LOST, CXC_FAILED };
+
+struct cxc_run;
+
+struct cxc_req {
+	struct cxc_run *run;
+	enum cxc_state state;
+	struct timespec sent;       /* CLOCK_MONOTONIC */
+	double latency_ms;
+	struct cxc_codes codes;
+	struct msg *answer;         /* kept when run->keep_answer */
+};
+
+struct cxc_run {
+	pthread_mutex_t mtx;
+	pthread_cond_t cond;
+	struct cxc_req *reqs;
+	unsigned n, next, oldest, inflight;
+	unsigned timeout_ms;
+	int keep_answer;
+};
+
+/* ------------------------------------------------------------ clocks */
+
+static double cxc_ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+static struct timespec cxc_add_ms(struct timespec t, unsigned ms)
+{
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+static struct timespec cxc_now(clockid_t clk)
+{
+	struct timespec t;
+
+	clock_gettime(clk, &t);
+	return t;
+}
+
+/* --------------------------------------------------------- callbacks */
+
+/* Record an outcome; the caller holds run->mtx. */
+static void cxc_settle(struct cxc_req *r, enum cxc_state st)
+{
+	r->state = st;
+	r->run->inflight--;
+	pthread_cond_signal(&r->run->cond);
+}
+
+static void cxc_on_answer(void *data, struct msg **msg)
+{
+	struct cxc_req *r = data;
+	struct cxc_run *run = r->run;
+	struct timespec now = cxc_now(CLOCK_MONOTONIC);
+	struct cxc_codes codes;
+
+	cxc_answer_codes(*msg, &codes);
+	pthread_mutex_lock(&run->mtx);
+	if (r->state == CXC_PENDING) {
+		r->latency_ms = cxc_ms_between(&r->sent, &now);
+		r->codes = codes;
+		if (run->keep_answer) {
+			r->answer = *msg;
+			*msg = NULL;
+		}
+		cxc_settle(r, CXC_ANSWERED);
+	}
+	pthread_mutex_unlock(&run->mtx);
+	if (*msg) {
+		fd_msg_free(*msg);
+		*msg = NULL;
+	}
+}
+
+/* The core frees the request when we leave it in *req. */
+static void cxc_on_expire(void *data, DiamId_t sentto, size_t len, struct msg **req)
+{
+	struct cxc_req *r = data;
+
+	(void)sentto;
+	(void)len;
+	(void)req;
+	pthread_mutex_lock(&r->run->mtx);
+	if (r->state == CXC_PENDING)
+		cxc_settle(r, CXC_EXPIRED);
+	pthread_mutex_unlock(&r->run->mtx);
+}
+
+/* ------------------------------------------------------------ sender */
+
+/*
+ * Our own deadline: requests go out in order with the same timeout, so
+ * the overdue ones are a prefix of those still pending.  Caller holds
+ * run->mtx.
+ */
+static void cxc_reap_overdue(struct cxc_run *run)
+{
+	struct timespec now = cxc_now(CLOCK_MONOTONIC);
+	unsigned i;
+
+	while (run->oldest < run->next && run->reqs[run->oldest].state != CXC_PENDING)
+		run->oldest++;
+	for (i = run->oldest; i < run->next; i++) {
+		struct cxc_req *r = &run->reqs[i];
+
+		if (cxc_ms_between(&r->sent, &now) < run->timeout_ms + CXC_GRACE_MS)
+			break;
+		if (r->state == CXC_PENDING) {
+			fprintf(stderr, "cx_client: request %u: no answer and no expiry after %u ms\n",
+				i, run->timeout_ms + CXC_GRACE_MS);
+			cxc_settle(r, CXC_LOST);
+		}
+	}
+}
+
+/* Wait, with the lock held, until at most `limit` requests are in flight. */
+static void cxc_wait_inflight(struct cxc_run *run, unsigned limit)
+{
+	while (run->inflight > limit) {
+		struct timespec until = cxc_add_ms(cxc_now(CLOCK_MONOTONIC), CXC_TICK_MS);
+
+		pthread_cond_timedwait(&run->cond, &run->mtx, &until);
+		cxc_reap_overdue(run);
+	}
+}
+
+static int cxc_send_one(const struct cxc_opts *o, const struct cxc_target *t,
+			struct cxc_run *run, struct cxc_req *r)
+{
+	struct msg *msg = NULL;
+	struct timespec expiry;
+	int rc;
+
+	if ((rc = cxc_msg_build(o, t, &msg)))
+		return rc;
+	pthread_mutex_lock(&run->mtx);
+	r->state = CXC_PENDING;
+	r->sent = cxc_now(CLOCK_MONOTONIC);
+	run->inflight++;
+	run->next++;
+	pthread_mutex_unlock(&run->mtx);
+	/* fd_msg_send_timeout's deadline is absolute, on CLOCK_REALTIME. */
+	expiry = cxc_add_ms(cxc_now(CLOCK_REALTIME), run->timeout_ms);
+	rc = fd_msg_send_timeout(&msg, cxc_on_answer, r, cxc_on_expire, &expiry);
+	if (rc) {
+		fprintf(stderr, "cx_client: fd_msg_send_timeout: %s\n", strerror(rc));
+		fd_msg_free(msg);
+		pthread_mutex_lock(&run->mtx);
+		if (r->state == CXC_PENDING)
+			cxc_settle(r, CXC_FAILED);
+		pthread_mutex_unlock(&run->mtx);
+	}
+	return rc;
+}
+
+/* Send every request, never more than --inflight at once, then wait for
+ * the last ones. */
+static int cxc_send_loop(const struct cxc_opts *o, const struct cxc_target *t, struct cxc_run *run)
+{
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; i < run->n && !rc; i++) {
+		pthread_mutex_lock(&run->mtx);
+		cxc_wait_inflight(run, o->inflight - 1);
+		pthread_mutex_unlock(&run->mtx);
+		rc = cxc_send_one(o, t, run, &run->reqs[i]);
+	}
+	pthread_mutex_lock(&run->mtx);
+	cxc_wait_inflight(run, 0);
+	pthread_mutex_unlock(&run->mtx);
+	return rc;
+}
+
+/* ----------------------------------------------------------- results */
+
+/* Milliseconds to the microsecond, so that the JSON stays readable. */
+static double cxc_round_us(double ms)
+{
+	return (double)(long long)(ms * 1000.0 + 0.5) / 1000.0;
+}
+
+static int cxc_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted samples. */
+static double cxc_pct(const double *s, size_t n, double p)
+{
+	size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
+
+	return cxc_round_us(s[rank ? rank - 1 : 0]);
+}
+
+static json_t *cxc_latency(const struct cxc_run *run, size_t answered)
+{
+	double *s;
+	size_t i, k = 0;
+	json_t *o;
+
+	if (!answered || !(s = malloc(answered * sizeof(*s))))
+		return json_null();
+	for (i = 0; i < run->n; i++)
+		if (run->reqs[i].state == CXC_ANSWERED)
+			s[k++] = run->reqs[i].latency_ms;
+	qsort(s, k, sizeof(*s), cxc_cmp_double);
+	o = json_pack("{s:f,s:f,s:f,s:f}", "min", cxc_round_us(s[0]),
+		      "median", cxc_pct(s, k, 50), "p99", cxc_pct(s, k, 99),
+		      "max", cxc_round_us(s[k - 1]));
+	free(s);
+	return o;
+}
+
+static void cxc_count_code(json_t *obj, uint32_t code)
+{
+	char key[16];
+	json_t *v;
+
+	snprintf(key, sizeof(key), "%u", code);
+	v = json_object_get(obj, key);
+	json_object_set_new(obj, key, json_integer(v ? json_integer_value(v) + 1 : 1));
+}
+
+static json_t *cxc_summary(const struct cxc_opts *o, const struct cxc_run *run, double elapsed_ms)
+{
+	json_t *rcs = json_object(), *exps = json_object();
+	size_t n[CXC_FAILED + 1] = { 0 };
+	unsigned i;
+
+	for (i = 0; i < run->n; i++) {
+		const struct cxc_req *r = &run->reqs[i];
+
+		n[r->state]++;
+		if (r->state == CXC_ANSWERED && r->codes.has_rc)
+			cxc_count_code(rcs, r->codes.rc);
+		if (r->state == CXC_ANSWERED && r->codes.has_exp)
+			cxc_count_code(exps, r->codes.exp_code);
+	}
+	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:f,s:f}",
+		"command", cxc_request_name(o->cmd), "count", (json_int_t)run->n,
+		"inflight", (json_int_t)o->inflight, "answered", (json_int_t)n[CXC_ANSWERED],
+		"expired", (json_int_t)n[CXC_EXPIRED], "lost", (json_int_t)n[CXC_LOST],
+		"send_failed", (json_int_t)(n[CXC_FAILED] + n[CXC_UNSENT]),
+		"result_codes", rcs, "experimental_result_codes", exps,
+		"latency_ms", cxc_latency(run, n[CXC_ANSWERED]),
+		"elapsed_ms", cxc_round_us(elapsed_ms),
+		"answers_per_s", elapsed_ms > 0 ? cxc_round_us(n[CXC_ANSWERED] * 1000.0 / elapsed_ms) : 0.0);
+}
+
+static int cxc_print(json_t *j)
+{
+	int rc;
+
+	if (!j) {
+		fprintf(stderr, "cx_client: could not build the JSON output\n");
+		return CXC_EXIT_ERROR;
+	}
+	rc = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+	json_decref(j);
+	fputc('\n', stdout);
+	return (rc || fflush(stdout)) ? CXC_EXIT_ERROR : 0;
+}
+
+/* Exit code of a run: the worst outcome wins. */
+static int cxc_outcome(const struct cxc_run *run, int send_rc)
+{
+	int no_answer = 0;
+	unsigned i;
+
+	if (send_rc)
+		return CXC_EXIT_ERROR;
+	for (i = 0; i < run->n; i++) {
+		if (run->reqs[i].state == CXC_FAILED || run->reqs[i].state == CXC_UNSENT)
+			return CXC_EXIT_ERROR;
+		if (run->reqs[i].state != CXC_ANSWERED)
+			no_answer = 1;
+	}
+	return no_answer ? CXC_EXIT_NO_ANSWER : CXC_EXIT_OK;
+}
+
+static int cxc_report(const struct cxc_opts *o, struct cxc_run *run, int send_rc, double ms)
+{
+	int rc = cxc_outcome(run, send_rc);
+	int prc;
+
+	if (o->summary) {
+		prc = cxc_print(cxc_summary(o, run, ms));
+		return rc ? rc : prc;
+	}
+	if (rc == CXC_EXIT_NO_ANSWER)
+		fprintf(stderr, "cx_client: no answer within %u ms\n", o->timeout_ms);
+	if (rc)
+		return rc;
+	return cxc_print(cxc_json_answer(run->reqs[0].answer));
+}
+
+/* ------------------------------------------------------------- entry */
+
+/*
+ * The run's slots are deliberately not freed: a callback of the core may
+ * still hold one until fd_core_wait_shutdown_complete() returns, and the
+ * process ends right after.  Kept answers are freed here.
+ */
+int cxc_send_all(const struct cxc_opts *o, const struct cxc_target *t)
+{
+	static struct cxc_run run;
+	pthread_condattr_t ca;
+	struct timespec t0, t1;
+	unsigned i;
+	int rc;
+
+	run.n = o->count;
+	run.timeout_ms = o->timeout_ms;
+	run.keep_answer = !o->summary;
+	if (!(run.reqs = calloc(run.n, sizeof(*run.reqs)))) {
+		fprintf(stderr, "cx_client: out of memory for %u requests\n", run.n);
+		return CXC_EXIT_ERROR;
+	}
+	for (i = 0; i < run.n; i++)
+		run.reqs[i].run = &run;
+	pthread_mutex_init(&run.mtx, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&run.cond, &ca);
+	pthread_condattr_destroy(&ca);
+
+	t0 = cxc_now(CLOCK_MONOTONIC);
+	rc = cxc_send_loop(o, t, &run);
+	t1 = cxc_now(CLOCK_MONOTONIC);
+	rc = cxc_report(o, &run, rc, cxc_ms_between(&t0, &t1));
+
+	pthread_mutex_lock(&run.mtx);
+	for (i = 0; i < run.n; i++) {
+		fd_msg_free(run.reqs[i].answer);
+		run.reqs[i].answer = NULL;
+	}
+	pthread_mutex_unlock(&run.mtx);
+	return rc;
+}
