@@ -40,6 +40,7 @@ static struct {
 	struct db_update *ring;
 	size_t head, count;
 	int stop;
+	int started; /* fini also runs after a failed init */
 	pthread_t thr;
 	unsigned long dropped;
 } db_q = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
@@ -214,11 +215,14 @@ int sipdb_db_init(void)
 	CHECK_POSIX(pthread_key_create(&db_key, db_handle_free));
 	CHECK_MALLOC(db_q.ring = calloc(DB_QUEUE_LEN, sizeof(*db_q.ring)));
 	CHECK_POSIX(pthread_create(&db_q.thr, NULL, db_writer, NULL));
+	db_q.started = 1;
 	return 0;
 }
 
 void sipdb_db_fini(void)
 {
+	if (!db_q.started)
+		return;
 	pthread_mutex_lock(&db_q.lock);
 	db_q.stop = 1;
 	pthread_cond_signal(&db_q.cond);

@@ -48,6 +48,7 @@ static pthread_mutex_t fwd_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t fwd_cond = PTHREAD_COND_INITIALIZER;
 static struct fd_list fwd_pending = FD_LIST_INITIALIZER(fwd_pending);
 static int fwd_stop;
+static int fwd_started; /* fini also runs after a failed init */
 static pthread_t fwd_reaper_thr;
 
 static struct sipdb_ids fwd_ans_ids(const struct fwd_ctx *c)
@@ -416,12 +417,15 @@ static void *fwd_reaper(void *unused)
 int sipdb_fwd_init(void)
 {
 	CHECK_POSIX(pthread_create(&fwd_reaper_thr, NULL, fwd_reaper, NULL));
+	fwd_started = 1;
 	return 0;
 }
 
 /* The framework never frees callback data (pitfall 6): free what is left. */
 void sipdb_fwd_fini(void)
 {
+	if (!fwd_started)
+		return;
 	pthread_mutex_lock(&fwd_lock);
 	fwd_stop = 1;
 	pthread_cond_signal(&fwd_cond);

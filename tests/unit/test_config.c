@@ -1,0 +1,209 @@
+/*
+ * test_config.c: the broker's JSON configuration (src/mig_config.c).
+ *
+ * Every refusal must name the field, since the message is all an operator
+ * sees when freeDiameterd stops at start.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mig_config.h"
+
+#define MINIMAL_HEAD \
+	"{ \"system\": { \"realm\": \"a.test\", \"sipdb\": \"sipdb.a.test\" }," \
+	"  \"database\": \"/tmp/x.db\", \"hss\": { \"host\": \"hss.a.test\" },"
+#define PARTNER_B \
+	"{ \"realm\": \"b.test\", \"sipdb\": \"sipdb.b.test\", \"migrate_in\": true," \
+	"  \"migrate_out\": false, \"obfuscate\": true }"
+
+static struct mig_config *cfg;
+static char err[MIG_CONFIG_ERR_MAX];
+
+static int parse(const char *text)
+{
+	mig_config_free(cfg);
+	cfg = NULL;
+	err[0] = '\0';
+	return mig_config_parse(text, strlen(text), &cfg, err, sizeof(err));
+}
+
+/* The text must be refused with a message containing want. */
+static void refused(const char *text, const char *want)
+{
+	ck_assert_int_eq(parse(text), -1);
+	ck_assert_ptr_null(cfg);
+	ck_assert_msg(strstr(err, want) != NULL, "message '%s' lacks '%s'", err, want);
+}
+
+static void teardown(void)
+{
+	mig_config_free(cfg);
+	cfg = NULL;
+}
+
+START_TEST(test_minimal_config_gets_documented_defaults)
+{
+	ck_assert_int_eq(parse(MINIMAL_HEAD "\"partners\": [" PARTNER_B "] }"), 0);
+	ck_assert_str_eq(cfg->realm, "a.test");
+	ck_assert_str_eq(cfg->hss_realm, "a.test");
+	ck_assert_str_eq(cfg->id_realm, "a.test");
+	ck_assert_str_eq(cfg->id_prefix, "mig-");
+	ck_assert_uint_eq(cfg->id_chars, 16);
+	ck_assert_uint_eq(cfg->lifetime, 86400);
+	ck_assert_uint_eq(cfg->timeout_ms, 3000);
+	ck_assert_str_eq(cfg->border_server_name, "sip:sipdb.a.test");
+	ck_assert_str_eq(cfg->id_pool, "");
+}
+END_TEST
+
+START_TEST(test_every_field_is_read)
+{
+	ck_assert_int_eq(parse(MINIMAL_HEAD
+		"\"identities\": { \"prefix\": \"v-\", \"chars\": 20, \"realm\": \"mig.a.test\","
+		"  \"pool\": \"p1\", \"lifetime\": 60 },"
+		"\"border_server_name\": \"sip:border.a.test\", \"timeout_ms\": 1500,"
+		"\"partners\": [" PARTNER_B ", { \"realm\": \"c.test\", \"migrate_in\": false,"
+		"  \"migrate_out\": true }] }"), 0);
+	ck_assert_str_eq(cfg->id_prefix, "v-");
+	ck_assert_uint_eq(cfg->id_chars, 20);
+	ck_assert_str_eq(cfg->id_realm, "mig.a.test");
+	ck_assert_str_eq(cfg->id_pool, "p1");
+	ck_assert_uint_eq(cfg->lifetime, 60);
+	ck_assert_str_eq(cfg->border_server_name, "sip:border.a.test");
+	ck_assert_uint_eq(cfg->timeout_ms, 1500);
+	ck_assert_uint_eq(cfg->n_partners, 2);
+	ck_assert_str_eq(cfg->partners[0].sipdb, "sipdb.b.test");
+	ck_assert_int_eq(cfg->partners[0].migrate_in, 1);
+	ck_assert_int_eq(cfg->partners[0].migrate_out, 0);
+	ck_assert_int_eq(cfg->partners[0].obfuscate, 1);
+	ck_assert_str_eq(cfg->partners[1].sipdb, "");
+	ck_assert_int_eq(cfg->partners[1].obfuscate, 0);
+}
+END_TEST
+
+START_TEST(test_partner_lookup_ignores_case)
+{
+	ck_assert_int_eq(parse(MINIMAL_HEAD "\"partners\": [" PARTNER_B "] }"), 0);
+	ck_assert_ptr_nonnull(mig_config_partner(cfg, "B.TEST"));
+	ck_assert_ptr_null(mig_config_partner(cfg, "c.test"));
+}
+END_TEST
+
+START_TEST(test_missing_required_fields_are_named)
+{
+	refused("{ \"database\": \"x\", \"hss\": { \"host\": \"h.a\" }, \"partners\": [] }",
+	        "system: missing");
+	refused("{ \"system\": { \"sipdb\": \"s.a\" }, \"database\": \"x\","
+	        "  \"hss\": { \"host\": \"h.a\" }, \"partners\": [] }", "system.realm: missing");
+	refused(MINIMAL_HEAD " \"identities\": {} }", "partners: missing");
+	refused(MINIMAL_HEAD "\"partners\": [ { \"realm\": \"b.test\", \"migrate_in\": true } ] }",
+	        "partners[0].migrate_out: missing");
+}
+END_TEST
+
+START_TEST(test_unknown_fields_are_refused)
+{
+	refused(MINIMAL_HEAD "\"partners\": [], \"partner\": [] }", "partner: unknown field");
+	refused(MINIMAL_HEAD "\"partners\": [" PARTNER_B ", { \"realm\": \"c.test\","
+	        " \"migrate_in\": true, \"migrate_out\": true, \"obfsucate\": true } ] }",
+	        "partners[1].obfsucate: unknown field");
+}
+END_TEST
+
+START_TEST(test_wrong_types_and_ranges_are_refused)
+{
+	refused(MINIMAL_HEAD "\"timeout_ms\": \"3\", \"partners\": [] }",
+	        "timeout_ms: must be a whole number");
+	refused(MINIMAL_HEAD "\"timeout_ms\": -1, \"partners\": [] }", "timeout_ms: -1 is out of range");
+	refused(MINIMAL_HEAD "\"identities\": { \"chars\": 65 }, \"partners\": [] }",
+	        "identities.chars: 65 is out of range");
+	refused(MINIMAL_HEAD "\"identities\": { \"chars\": 0 }, \"partners\": [] }",
+	        "identities.chars: must be at least");
+	refused(MINIMAL_HEAD "\"partners\": [ { \"realm\": \"b.test\", \"migrate_in\": 1,"
+	        " \"migrate_out\": true } ] }", "partners[0].migrate_in: must be true or false");
+	refused(MINIMAL_HEAD "\"partners\": {} }", "partners: must be an array");
+	refused(MINIMAL_HEAD "\"partners\": [ 3 ] }", "partners[0]: must be an object");
+	refused("[]", "must be an object");
+}
+END_TEST
+
+START_TEST(test_bad_names_are_refused_with_the_reason)
+{
+	refused("{ \"system\": { \"realm\": \"a test\", \"sipdb\": \"s.a\" }, \"database\": \"x\","
+	        "  \"hss\": { \"host\": \"h.a\" }, \"partners\": [] }", "system.realm: 'a test'");
+	refused(MINIMAL_HEAD "\"identities\": { \"prefix\": \"a/b\" }, \"partners\": [] }",
+	        "identities.prefix: 'a/b'");
+	refused(MINIMAL_HEAD "\"partners\": [ { \"realm\": \"b\\u0000x\", \"migrate_in\": true,"
+	        " \"migrate_out\": true } ] }", "is not allowed");
+	refused("{ \"system\": { \"realm\": \"a.test\", \"sipdb\": \"\" }, \"database\": \"x\","
+	        "  \"hss\": { \"host\": \"h.a\" }, \"partners\": [] }", "system.sipdb: must not be empty");
+}
+END_TEST
+
+START_TEST(test_partner_listed_twice_or_ourselves_is_refused)
+{
+	refused(MINIMAL_HEAD "\"partners\": [" PARTNER_B ", { \"realm\": \"B.test\","
+	        " \"migrate_in\": true, \"migrate_out\": true } ] }", "listed twice");
+	refused(MINIMAL_HEAD "\"partners\": [ { \"realm\": \"a.test\", \"migrate_in\": true,"
+	        " \"migrate_out\": true } ] }", "our own realm");
+}
+END_TEST
+
+START_TEST(test_json_errors_give_line_and_column)
+{
+	refused("{ \"system\": ", "line 1");
+	refused(MINIMAL_HEAD "\"partners\": [], \"partners\": [] }", "duplicate");
+}
+END_TEST
+
+START_TEST(test_load_names_the_file)
+{
+	char path[] = "/tmp/mig_config_XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	fputs(MINIMAL_HEAD "\"partners\": [ {} ] }", f);
+	fclose(f);
+	ck_assert_int_eq(mig_config_load(path, &cfg, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, path) && strstr(err, "partners[0].realm: missing"), "%s", err);
+	unlink(path);
+	ck_assert_int_eq(mig_config_load("/nonexistent/mig.json", &cfg, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "/nonexistent/mig.json") != NULL, "%s", err);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, test_minimal_config_gets_documented_defaults);
+	tcase_add_test(tc, test_every_field_is_read);
+	tcase_add_test(tc, test_partner_lookup_ignores_case);
+	tcase_add_test(tc, test_missing_required_fields_are_named);
+	tcase_add_test(tc, test_unknown_fields_are_refused);
+	tcase_add_test(tc, test_wrong_types_and_ranges_are_refused);
+	tcase_add_test(tc, test_bad_names_are_refused_with_the_reason);
+	tcase_add_test(tc, test_partner_listed_twice_or_ourselves_is_refused);
+	tcase_add_test(tc, test_json_errors_give_line_and_column);
+	tcase_add_test(tc, test_load_names_the_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
