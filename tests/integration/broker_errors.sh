@@ -78,6 +78,8 @@ mig_check "... and A audits it" \
 mb_sql brkb "update bindings set state='revoked', ended=$now where mig_impi='$MB_IN_IMPI'"
 mar_b --impi "$MB_IN_IMPI" --impu "$MB_IN_IMPU"
 mig_check "a binding revoked at B gives 5003" cxc_json .result_code 5003
+mig_check "... and B audits it" \
+	test "$(mb_sql brkb "select count(*) from audit where action='mar-refused' and mig_impi='$MB_IN_IMPI'")" -ge 1
 mb_sql brka "update bindings set state='allocated', ended=NULL where mig_impi='$MB_OUT_IMPI'"
 mb_sql brkb "update bindings set state='allocated', ended=NULL, expires=$((now - 10)) where mig_impi='$MB_IN_IMPI'"
 mar_b --impi "$MB_IN_IMPI" --impu "$MB_IN_IMPU"

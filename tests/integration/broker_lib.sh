@@ -16,7 +16,8 @@
 # migrate.
 #
 #   mb_setup [OBFUSCATE]      write every configuration (OBFUSCATE: true or
-#                             false, A's setting for partner B; default true)
+#                             false, A's setting for partners B and C;
+#                             default true)
 #   mb_start                  start hssa, brka, brkb; wait until the links
 #                             are OPEN
 #   mb_alice_k, mb_alice_opc  the subscriber's keys (TS 35.208 test set 1)
@@ -77,7 +78,7 @@ JSON
 	mig_fd_ext hssa "$MB_HSS" "$MIG_TMP/hssa.json"
 
 	mb__broker_json brka a.test "$(mb__partner b.test true true "${1:-true}"),
-	    $(mb__partner c.test true true true), $(mb__partner d.test true false true)"
+	    $(mb__partner c.test true true "${1:-true}"), $(mb__partner d.test true false true)"
 	mb__broker_json brkb b.test "$(mb__partner a.test true true true)"
 	mb__broker brka a.test
 	mb__broker brkb b.test
