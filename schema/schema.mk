@@ -3,4 +3,5 @@
 # script here and nowhere else.
 MIG_SCHEMA_SQL = \
 	$(top_srcdir)/schema/001_initial.sql \
-	$(top_srcdir)/schema/002_registration.sql
+	$(top_srcdir)/schema/002_registration.sql \
+	$(top_srcdir)/schema/003_termination.sql

@@ -104,13 +104,20 @@ static int mig_audit_seek(mig_store_t *st, int64_t since, int64_t *first)
 	return rc;
 }
 
+/* The first id worth reading for rows at or after since_ts (0: all). */
+static int mig_audit_first(mig_store_t *st, int64_t since_ts, int64_t *first)
+{
+	*first = 0;
+	return since_ts > 0 ? mig_audit_seek(st, since_ts, first) : MIG_OK;
+}
+
 /* Walk the log oldest first; LIMIT -1 is SQLite's "no limit". */
 int mig_audit_list(mig_store_t *st, int64_t after_id, int64_t since_ts, size_t limit,
                    mig_audit_cb cb, void *arg)
 {
 	struct mig_audit_walk w = { cb, arg };
-	int64_t first = 0;
-	int rc = since_ts > 0 ? mig_audit_seek(st, since_ts, &first) : MIG_OK;
+	int64_t first;
+	int rc = mig_audit_first(st, since_ts, &first);
 
 	if (rc != MIG_OK)
 		return rc;
@@ -119,4 +126,42 @@ int mig_audit_list(mig_store_t *st, int64_t after_id, int64_t since_ts, size_t l
 	return mig_walk(st, mig_query(st, MIG_Q_AUDIT_LIST, "iii", after_id, since_ts,
 	                              limit ? (int64_t)limit : (int64_t)-1),
 	                mig_audit_each, &w);
+}
+
+/*
+ * The tail of the log (what an operator looks at first): the newest n
+ * rows at or after since_ts, handed over oldest first like mig_audit_list.
+ * Costs n rows, however long the log.
+ */
+int mig_audit_last(mig_store_t *st, int64_t since_ts, size_t n, mig_audit_cb cb, void *arg)
+{
+	struct mig_audit_walk w = { cb, arg };
+	int64_t first;
+	int rc = mig_audit_first(st, since_ts, &first);
+
+	if (rc != MIG_OK || n == 0)
+		return rc;
+	return mig_walk(st, mig_query(st, MIG_Q_AUDIT_LAST, "iii", first, since_ts, (int64_t)n),
+	                mig_audit_each, &w);
+}
+
+/*
+ * How many rows of one action there are at or after since_ts, e.g. the
+ * broker's "mar-refused" rows for statistics.  A scan of those rows, in
+ * SQL: no callback per row.
+ */
+int mig_audit_count(mig_store_t *st, const char *action, int64_t since_ts, uint64_t *n)
+{
+	int64_t first, count = 0;
+	int rc;
+
+	*n = 0;
+	if (action == NULL || *action == '\0')
+		return mig_seterr(st, MIG_INVALID, "audit action: missing");
+	rc = mig_audit_first(st, since_ts, &first);
+	if (rc == MIG_OK)
+		rc = mig_fetch_ints(st, mig_query(st, MIG_Q_AUDIT_COUNT, "iit", first, since_ts,
+		                                  action), &count, NULL, NULL);
+	*n = (uint64_t)count;
+	return rc;
 }

@@ -25,7 +25,9 @@ enum cfg_kind {
 	CFG_BOOL,
 	CFG_UINT,
 	CFG_OBJECT,   /* nested object, described by another table */
-	CFG_PARTNERS  /* the array of partner objects */
+	CFG_PARTNERS, /* the array of partner objects */
+	CFG_STRDUP,   /* any non-empty text, of any length, kept in a char * */
+	CFG_UINTS     /* an array of whole numbers (struct mig_uints) */
 };
 
 struct cfg_field {
@@ -71,6 +73,20 @@ static const struct cfg_field cfg_identities[] = {
 	END
 };
 
+static const struct cfg_field cfg_caps[] = {
+	{ "mandatory", CFG_UINTS, offsetof(struct mig_config, scscf_mandatory), 0, 0, UINT32_MAX,
+	  NULL },
+	{ "optional", CFG_UINTS, offsetof(struct mig_config, scscf_optional), 0, 0, UINT32_MAX,
+	  NULL },
+	END
+};
+
+static const struct cfg_field cfg_scscf[] = {
+	{ "name", CFG_TEXT, FIELD(struct mig_config, scscf_name), 0, 0, NULL },
+	{ "capabilities", CFG_OBJECT, 0, 0, 0, 0, cfg_caps },
+	END
+};
+
 static const struct cfg_field cfg_top[] = {
 	{ "system", CFG_OBJECT, 0, 0, 1, 0, cfg_system },
 	{ "database", CFG_TEXT, FIELD(struct mig_config, database), 1, 0, NULL },
@@ -81,6 +97,9 @@ static const struct cfg_field cfg_top[] = {
 	{ "timeout_ms", CFG_UINT, offsetof(struct mig_config, timeout_ms), sizeof(unsigned), 0,
 	  600000, NULL },
 	{ "partners", CFG_PARTNERS, 0, 0, 1, 0, NULL },
+	{ "scscf", CFG_OBJECT, 0, 0, 0, 0, cfg_scscf },
+	{ "rtr_retry_for", CFG_UINT, offsetof(struct mig_config, rtr_retry_for), sizeof(uint32_t),
+	  0, 31536000, NULL },
 	END
 };
 
@@ -93,6 +112,10 @@ static const struct cfg_field cfg_partner[] = {
 	  1, 0, NULL },
 	{ "obfuscate", CFG_BOOL, offsetof(struct mig_partner_conf, obfuscate), sizeof(int), 0, 0,
 	  NULL },
+	{ "tls", CFG_BOOL, offsetof(struct mig_partner_conf, tls), sizeof(int), 0, 0, NULL },
+	{ "profile_mode", CFG_TEXT, FIELD(struct mig_partner_conf, profile_mode), 0, 0, NULL },
+	{ "profile_template", CFG_STRDUP, offsetof(struct mig_partner_conf, profile_template),
+	  sizeof(char *), 0, 0, NULL },
 	END
 };
 
@@ -162,6 +185,47 @@ static int cfg_uint(struct cfg_ctx *cx, json_t *v, const struct cfg_field *f, vo
 	return 0;
 }
 
+/* A text of any length, kept as a copy (freed by mig_config_free). */
+static int cfg_strdup(struct cfg_ctx *cx, json_t *v, char **dst)
+{
+	if (!json_is_string(v))
+		return cfg_fail(cx, "must be a string");
+	if (!json_string_value(v)[0])
+		return cfg_fail(cx, "must not be empty");
+	free(*dst);
+	*dst = strdup(json_string_value(v));
+	return *dst ? 0 : cfg_fail(cx, "out of memory");
+}
+
+/* An array of at most MIG_CONFIG_UINTS_MAX whole numbers up to f->max. */
+static int cfg_uints(struct cfg_ctx *cx, json_t *v, const struct cfg_field *f,
+                     struct mig_uints *dst)
+{
+	size_t i;
+
+	if (!json_is_array(v))
+		return cfg_fail(cx, "must be an array of whole numbers");
+	if (json_array_size(v) > MIG_CONFIG_UINTS_MAX)
+		return cfg_fail(cx, "more than %d numbers", MIG_CONFIG_UINTS_MAX);
+	for (i = 0; i < json_array_size(v); i++) {
+		json_t *e = json_array_get(v, i);
+		json_int_t n = json_is_integer(e) ? json_integer_value(e) : -1;
+
+		if (n < 0 || (unsigned long long)n > f->max)
+			return cfg_fail(cx, "[%zu]: must be a whole number from 0 to %lu", i, f->max);
+		dst->v[i] = (uint32_t)n;
+	}
+	dst->n = i;
+	return 0;
+}
+
+/* Defaults of a partner entry, before its object is read. */
+static void cfg_partner_defaults(struct mig_partner_conf *p)
+{
+	p->tls = 1;
+	strcpy(p->profile_mode, "primary");
+}
+
 /* The partners array: allocated here, each entry a cfg_partner object, and
  * no realm twice (the broker looks partners up by realm). */
 static int cfg_partners(struct cfg_ctx *cx, json_t *v, struct mig_config *cfg)
@@ -178,6 +242,8 @@ static int cfg_partners(struct cfg_ctx *cx, json_t *v, struct mig_config *cfg)
 		size_t len = strlen(cx->path);
 
 		snprintf(cx->path + len, sizeof(cx->path) - len, "[%zu]", i);
+		cfg_partner_defaults(&cfg->partners[i]);
+		cfg->n_partners++; /* counted first: mig_config_free frees what it holds */
 		if (cfg_object(cx, json_array_get(v, i), cfg_partner, &cfg->partners[i], cfg))
 			return -1;
 		for (j = 0; j < i; j++)
@@ -185,7 +251,6 @@ static int cfg_partners(struct cfg_ctx *cx, json_t *v, struct mig_config *cfg)
 				return cfg_fail(cx, "realm '%s' is listed twice",
 				                cfg->partners[i].realm);
 		cx->path[len] = '\0';
-		cfg->n_partners++;
 	}
 	return 0;
 }
@@ -211,6 +276,10 @@ static int cfg_value(struct cfg_ctx *cx, json_t *v, const struct cfg_field *f, v
 		return cfg_object(cx, v, f->sub, dst, cfg);
 	case CFG_PARTNERS:
 		return cfg_partners(cx, v, cfg);
+	case CFG_STRDUP:
+		return cfg_strdup(cx, v, (char **)at);
+	case CFG_UINTS:
+		return cfg_uints(cx, v, f, (struct mig_uints *)at);
 	}
 	return cfg_fail(cx, "internal error: unknown field kind");
 }
@@ -247,9 +316,30 @@ static int cfg_object(struct cfg_ctx *cx, json_t *obj, const struct cfg_field *f
 	return 0;
 }
 
+/* A partner's profile settings: a known mode, and a template exactly when
+ * the mode uses one. */
+static int cfg_profile(struct cfg_ctx *cx, const struct mig_partner_conf *p, size_t i)
+{
+	int uses = !strcmp(p->profile_mode, "template") || !strcmp(p->profile_mode, "merge");
+
+	if (!uses && strcmp(p->profile_mode, "primary"))
+		return cfg_fail(cx, "partners[%zu].profile_mode: '%s': must be primary, template "
+		                "or merge", i, p->profile_mode);
+	if (uses && !p->profile_template)
+		return cfg_fail(cx, "partners[%zu].profile_template: missing (profile_mode %s "
+		                "needs it)", i, p->profile_mode);
+	if (!uses && p->profile_template)
+		return cfg_fail(cx, "partners[%zu].profile_template: not used with profile_mode "
+		                "primary", i);
+	return 0;
+}
+
 /* Defaults that depend on other fields, and checks across fields. */
 static int cfg_finish(struct cfg_ctx *cx, struct mig_config *c)
 {
+	const char *why;
+	size_t i;
+
 	if (!c->hss_realm[0])
 		strcpy(c->hss_realm, c->realm);
 	if (!c->id_realm[0])
@@ -262,6 +352,11 @@ static int cfg_finish(struct cfg_ctx *cx, struct mig_config *c)
 		return cfg_fail(cx, "identities.chars: must be at least %d", MIG_GEN_CHARS_MIN);
 	if (mig_config_partner(c, c->realm))
 		return cfg_fail(cx, "partners: our own realm '%s' is listed as a partner", c->realm);
+	if (c->scscf_name[0] && (why = mig_ident_check_server(c->scscf_name)))
+		return cfg_fail(cx, "scscf.name: '%s': %s", c->scscf_name, why);
+	for (i = 0; i < c->n_partners; i++)
+		if (cfg_profile(cx, &c->partners[i], i))
+			return -1;
 	return 0;
 }
 
@@ -272,6 +367,7 @@ static void cfg_defaults(struct mig_config *c)
 	c->id_chars = MIG_GEN_CHARS_DEFAULT;
 	c->lifetime = MIG_CONFIG_DEFAULT_LIFETIME;
 	c->timeout_ms = MIG_CONFIG_DEFAULT_TIMEOUT_MS;
+	c->rtr_retry_for = MIG_CONFIG_DEFAULT_RTR_RETRY_FOR;
 }
 
 static int cfg_from_json(json_t *root, struct mig_config **out, struct cfg_ctx *cx)
@@ -338,8 +434,12 @@ int mig_config_load(const char *path, struct mig_config **out, char *err, size_t
 
 void mig_config_free(struct mig_config *c)
 {
+	size_t i;
+
 	if (!c)
 		return;
+	for (i = 0; c->partners && i < c->n_partners; i++)
+		free(c->partners[i].profile_template);
 	free(c->partners);
 	free(c);
 }

@@ -19,6 +19,14 @@
 #define MIG_CONFIG_DEFAULT_TIMEOUT_MS 3000
 #define MIG_CONFIG_DEFAULT_LIFETIME 86400
 #define MIG_CONFIG_ERR_MAX 512
+#define MIG_CONFIG_DEFAULT_RTR_RETRY_FOR 86400
+#define MIG_CONFIG_UINTS_MAX 16
+
+/* A short list of numbers (Server-Capabilities). */
+struct mig_uints {
+	uint32_t v[MIG_CONFIG_UINTS_MAX];
+	size_t n;
+};
 
 struct mig_partner_conf {
 	char realm[MIG_IDENT_MAX + 1];
@@ -26,6 +34,15 @@ struct mig_partner_conf {
 	int migrate_in;                /* their users may migrate to us */
 	int migrate_out;               /* our users may migrate to them */
 	int obfuscate;                 /* our users hide behind outbound identities */
+	int tls;                       /* its requests must come over TLS from a peer whose
+	                                  certificate names sipdb (default 1) */
+	/* The user profile visitors from there get (TR 23.781 5.2.1):
+	 * "primary" (the primary's, identities mapped; default), "template"
+	 * (ours, from profile_template) or "merge" (the primary's, with the
+	 * template's service data added).  profile_template: a file name, or
+	 * the XML itself when it starts with '<'; NULL when not given. */
+	char profile_mode[16];
+	char *profile_template;
 };
 
 struct mig_config {
@@ -46,6 +63,15 @@ struct mig_config {
 	uint32_t lifetime; /* default binding lifetime, seconds; 0 = none */
 
 	unsigned timeout_ms; /* deadline of a brokered request */
+
+	/* Our S-CSCF, for UAR/LIR about visitors (answered by us, not the HSS):
+	 * its Server-Name ("" when not configured) and Server-Capabilities. */
+	char scscf_name[MIG_IDENT_MAX + 1];
+	struct mig_uints scscf_mandatory;
+	struct mig_uints scscf_optional;
+
+	/* How long a registration termination is retried, seconds. */
+	uint32_t rtr_retry_for;
 
 	struct mig_partner_conf *partners;
 	size_t n_partners;

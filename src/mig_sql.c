@@ -160,6 +160,15 @@ const char *const mig_sql[MIG_Q_COUNT] = {
 		"ORDER BY id LIMIT ?3",
 	[MIG_Q_AUDIT_BOUNDS] = "SELECT coalesce(min(id), 1), coalesce(max(id), 0) FROM audit",
 	[MIG_Q_AUDIT_AT] = "SELECT id, ts FROM audit WHERE id >= ?1 ORDER BY id LIMIT 1",
+	/* The newest ?3 rows from id ?1 and time ?2 on, oldest first: a walk
+	 * back from the end of the rowid b-tree, then a sort of those rows. */
+	[MIG_Q_AUDIT_LAST] =
+		"SELECT * FROM (SELECT id, ts, action, binding_id, realm, mig_impi, mig_impu, "
+		"home_impi, home_impu, actor, detail FROM audit WHERE id >= ?1 AND ts >= ?2 "
+		"ORDER BY id DESC LIMIT ?3) ORDER BY id",
+	/* No index on action (every change would pay for it): a scan from id ?1. */
+	[MIG_Q_AUDIT_COUNT] =
+		"SELECT count(*) FROM audit WHERE id >= ?1 AND ts >= ?2 AND action = ?3",
 };
 
 /*

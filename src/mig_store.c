@@ -2,9 +2,11 @@
  * mig_store.c: opening and closing the store, the schema and its upgrades,
  * transactions, and the handle's settings.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -232,25 +234,97 @@ int mig_store_schema_known(void)
 }
 
 /*
+ * Run a check pragma: its single row "ok", or one row per problem, of which
+ * the first becomes the message and all are counted into *problems.
+ */
+static int mig_store_pragma_check(mig_store_t *st, const char *sql, size_t *problems)
+{
+	sqlite3_stmt *s;
+	const char *res;
+	size_t n = 0;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		res = (const char *)sqlite3_column_text(s, 0);
+		if (!res || strcmp(res, "ok") != 0)
+			if (n++ == 0)
+				mig_seterr(st, MIG_CORRUPT, "integrity check: %s", res ? res : "?");
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	if (problems)
+		*problems = n;
+	if (rc != SQLITE_DONE)
+		return mig_dberr(st, rc, "integrity check");
+	return n ? MIG_CORRUPT : MIG_OK;
+}
+
+/*
  * PRAGMA quick_check: every page and index entry is read, so this takes
  * seconds on a large store.  Its first complaint becomes the message.
  */
 int mig_store_check(mig_store_t *st)
 {
-	sqlite3_stmt *s;
-	const char *res;
-	int rc = sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &s, NULL);
+	return mig_store_pragma_check(st, "PRAGMA quick_check(1)", NULL);
+}
 
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return mig_dberr(st, rc, "integrity check");
+/* integrity_check also compares each index with its table: minutes on a
+ * store of millions of bindings, hence a separate call. */
+int mig_store_check_full(mig_store_t *st, size_t *problems)
+{
+	return mig_store_pragma_check(st, "PRAGMA integrity_check(100)", problems);
+}
+
+/* Is path the file of the open database (same inode)?  Then a backup would
+ * replace the live database under every process that has it open. */
+static int mig_store_is_self(mig_store_t *st, const char *path)
+{
+	const char *self = sqlite3_db_filename(st->db, "main");
+	struct stat a, b;
+
+	return self && stat(self, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* Copy every page of the open database into the file tmp, in one step: one
+ * read transaction, so one snapshot; writers go on meanwhile (WAL). */
+static int mig_store_copy(mig_store_t *st, const char *tmp)
+{
+	sqlite3 *dst = NULL;
+	sqlite3_backup *b = NULL;
+	int rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+
+	if (rc == SQLITE_OK) {
+		b = sqlite3_backup_init(dst, "main", st->db, "main");
+		rc = b ? sqlite3_backup_step(b, -1) : sqlite3_errcode(dst);
+		if (b && sqlite3_backup_finish(b) != SQLITE_OK && rc == SQLITE_DONE)
+			rc = sqlite3_errcode(dst);
 	}
-	res = (const char *)sqlite3_column_text(s, 0);
-	rc = (res && strcmp(res, "ok") == 0) ? MIG_OK
-	     : mig_seterr(st, MIG_CORRUPT, "integrity check: %s", res ? res : "?");
-	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		mig_seterr(st, mig_err_from_sqlite(rc), "backup to '%s': %s", tmp,
+		           dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+	if (sqlite3_close(dst) != SQLITE_OK && rc == SQLITE_DONE)
+		rc = mig_seterr(st, MIG_IO, "backup to '%s': cannot close", tmp);
+	return rc == SQLITE_DONE ? MIG_OK : st->err;
+}
+
+int mig_store_backup(mig_store_t *st, const char *path)
+{
+	char tmp[4096];
+	int rc;
+
+	if (path == NULL || *path == '\0')
+		return mig_seterr(st, MIG_INVALID, "backup file: missing");
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+		return mig_seterr(st, MIG_INVALID, "backup file: path too long");
+	if (mig_store_is_self(st, path))
+		return mig_badarg(st, "backup file", path, "is the database itself");
+	unlink(tmp);
+	rc = mig_store_copy(st, tmp);
+	if (rc == MIG_OK && rename(tmp, path) != 0)
+		rc = mig_seterr(st, MIG_IO, "backup file '%s': %s", path, strerror(errno));
+	if (rc != MIG_OK)
+		unlink(tmp);
 	return rc;
 }
 

@@ -98,6 +98,26 @@ int mig_store_schema_known(void);
 /* Full consistency check (PRAGMA quick_check): MIG_OK or MIG_CORRUPT. */
 int mig_store_check(mig_store_t *st);
 
+/*
+ * The complete check (PRAGMA integrity_check): what mig_store_check does,
+ * and also that every index agrees with its table (UNIQUE included).
+ * Slower: for maintenance (migctl db check), not for start-up.  MIG_OK or
+ * MIG_CORRUPT, the message giving the first problem; *problems (may be
+ * NULL) is how many were found (at most 100 are looked for).
+ */
+int mig_store_check_full(mig_store_t *st, size_t *problems);
+
+/*
+ * Online backup of the open database (a read-only handle will do) to path
+ * with SQLite's backup API: one consistent snapshot, taken while other
+ * handles and processes go on writing (WAL: the copy never blocks them).
+ * Written to "<path>.tmp" and renamed, so path is the old file or a
+ * complete backup, never half of one; an existing path is replaced.
+ * MIG_INVALID if path is the database itself, MIG_IO if it cannot be
+ * written.
+ */
+int mig_store_backup(mig_store_t *st, const char *path);
+
 /* Who the audit rows name (copied, truncated to 63 bytes); default "libmig". */
 void mig_store_set_actor(mig_store_t *st, const char *actor);
 
@@ -341,5 +361,60 @@ int mig_audit_add(mig_store_t *st, const struct mig_audit *a);
 typedef int (*mig_audit_cb)(void *arg, const struct mig_audit *a);
 int mig_audit_list(mig_store_t *st, int64_t after_id, int64_t since_ts, size_t limit,
                    mig_audit_cb cb, void *arg);
+
+/* The newest n rows with ts >= since_ts (0: any), oldest first; n = 0 gives
+ * none.  A walk of n rows whatever the size of the log. */
+int mig_audit_last(mig_store_t *st, int64_t since_ts, size_t n, mig_audit_cb cb, void *arg);
+
+/* Number of rows of that action with ts >= since_ts (0: all). */
+int mig_audit_count(mig_store_t *st, const char *action, int64_t since_ts, uint64_t *n);
+
+/* ---- Registrations and their termination (schema 3, mig_rtr.c) -------- */
+
+/*
+ * As mig_binding_register, and also remember host, the Diameter identity of
+ * the node that registered the binding (the S-CSCF's Origin-Host at the
+ * partner side, the partner's SIP database at the primary side): a
+ * registration termination goes there.  host NULL or "" keeps the one
+ * known.  MIG_INVALID for a malformed host.
+ */
+int mig_binding_register_host(mig_store_t *st, int64_t id, const char *server,
+                              const char *host);
+
+/* The host remembered for binding id into host (MIG_IDENT_MAX + 1 bytes),
+ * "" when none; MIG_NOTFOUND for an unknown id. */
+int mig_binding_host(mig_store_t *st, int64_t id, char *host);
+
+/*
+ * Registration terminations still to be sent.  A row is queued by the
+ * store itself (a trigger) in the transaction that revokes or expires a
+ * binding that was registered, whichever process does it; the broker sends
+ * the Cx RTR and removes the row when it is answered or given up.
+ */
+struct mig_rtr {
+	int64_t id;
+	int64_t binding_id;
+	char reason[16];                     /* "revoked" or "expired" */
+	int64_t created;                     /* when the binding ended */
+	int64_t attempts;                    /* RTRs sent so far */
+	int64_t next_try;                    /* not before (unix seconds; 0: at once) */
+	char last_error[MIG_IDENT_MAX + 1];  /* why the last attempt failed, or "" */
+};
+typedef int (*mig_rtr_cb)(void *arg, const struct mig_rtr *r);
+
+/* Rows due at now (next_try <= now), soonest first, at most limit (0: all);
+ * and every row, by id.  A non-zero cb return stops. */
+int mig_rtr_due(mig_store_t *st, int64_t now, size_t limit, mig_rtr_cb cb, void *arg);
+int mig_rtr_list(mig_store_t *st, mig_rtr_cb cb, void *arg);
+
+/* An attempt starts: attempts + 1, not again before next_try.  And why the
+ * last one failed.  MIG_NOTFOUND when the row is gone. */
+int mig_rtr_attempt(mig_store_t *st, int64_t id, int64_t next_try);
+int mig_rtr_failed(mig_store_t *st, int64_t id, const char *error);
+
+/* Remove row id (answered, or given up), writing an audit row (action 1..32
+ * bytes, e.g. "rtr" or "rtr-abandoned", with detail) in the same
+ * transaction.  MIG_NOTFOUND when the row is gone. */
+int mig_rtr_finish(mig_store_t *st, int64_t id, const char *action, const char *detail);
 
 #endif /* MIG_STORE_H */

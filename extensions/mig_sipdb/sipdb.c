@@ -63,15 +63,77 @@ static int sipdb_load_conf(char *path)
 	return 0;
 }
 
+/* Which handler serves each Cx command. */
+static struct sipdb_route {
+	int (*handle)(struct msg **msg, enum sipdb_cmd cmd);
+	struct disp_hdl *hdl;
+} sipdb_routes[SIPDB_NCMDS] = {
+	[SIPDB_UAR] = { sipdb_uar_handle, NULL },  [SIPDB_SAR] = { sipdb_sar_handle, NULL },
+	[SIPDB_LIR] = { sipdb_uar_handle, NULL },  [SIPDB_MAR] = { sipdb_mar_handle, NULL },
+	[SIPDB_RTR] = { sipdb_push_handle, NULL }, [SIPDB_PPR] = { sipdb_push_handle, NULL },
+};
+
+struct timespec sipdb_after_ms(unsigned ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+/* freeDiameter's dispatch callback for every Cx command. */
+static int sipdb_disp_cb(struct msg **msg, struct avp *avp, struct session *sess, void *opaque,
+                         enum disp_action *act)
+{
+	const struct sipdb_route *rt = opaque;
+
+	(void)avp;
+	(void)sess;
+	*act = DISP_ACT_CONT;
+	return rt->handle(msg, (enum sipdb_cmd)(rt - sipdb_routes));
+}
+
+static int sipdb_disp_init(void)
+{
+	struct disp_when when = { 0 };
+	int i;
+
+	when.app = sipdb_dict.app_cx;
+	for (i = 0; i < SIPDB_NCMDS; i++) {
+		when.command = sipdb_dict.cmd[i];
+		CHECK_FCT(fd_disp_register(sipdb_disp_cb, DISP_HOW_CC, &when, &sipdb_routes[i],
+		                           &sipdb_routes[i].hdl));
+	}
+	return 0;
+}
+
+static void sipdb_disp_fini(void)
+{
+	int i;
+
+	for (i = 0; i < SIPDB_NCMDS; i++)
+		if (sipdb_routes[i].hdl)
+			fd_disp_unregister(&sipdb_routes[i].hdl, NULL);
+}
+
 static int sipdb_entry(char *conffile)
 {
 	CHECK_FCT(sipdb_load_conf(conffile));
 	CHECK_FCT(sipdb_dict_init());
+	CHECK_FCT(sipdb_udata_init());
 	CHECK_FCT(sipdb_db_init());
 	CHECK_FCT(sipdb_sync_partners());
+	CHECK_FCT(sipdb_peer_init());
 	CHECK_FCT(sipdb_fwd_init());
-	CHECK_FCT(sipdb_mar_init());
+	CHECK_FCT(sipdb_disp_init());
 	CHECK_FCT(sipdb_alloc_init());
+	CHECK_FCT(sipdb_rtr_init());
 	CHECK_FCT(fd_disp_app_support(sipdb_dict.app_cx, sipdb_dict.vendor_3gpp, 1, 0));
 	CHECK_FCT(fd_disp_app_support(sipdb_dict.app_alloc, sipdb_dict.vendor_mig, 1, 0));
 	fd_log_notice("mig_sipdb: system '%s' (SIP database '%s'), store '%s', %zu partner(s), "
@@ -80,19 +142,39 @@ static int sipdb_entry(char *conffile)
 	return 0;
 }
 
+/* One line per command that was seen (MAR always), then the rest. */
+static void sipdb_log_stats(void)
+{
+	int i;
+
+	for (i = 0; i < SIPDB_NCMDS; i++) {
+		const struct sipdb_cmd_stats *c = &sipdb_stats.cmd[i];
+
+		if (i == SIPDB_MAR || atomic_load(&c->in))
+			fd_log_notice("mig_sipdb: %s received %lu, brokered %lu, local %lu, answered "
+			              "%lu, refused %lu", sipdb_cmd_name((enum sipdb_cmd)i),
+			              atomic_load(&c->in), atomic_load(&c->brokered),
+			              atomic_load(&c->local), atomic_load(&c->answered),
+			              atomic_load(&c->refused));
+	}
+	fd_log_notice("mig_sipdb: timed out %lu; allocations %lu, refused %lu; RTRs sent %lu, "
+	              "answered %lu, abandoned %lu", atomic_load(&sipdb_stats.fwd_timeout),
+	              atomic_load(&sipdb_stats.alloc_ok), atomic_load(&sipdb_stats.alloc_refused),
+	              atomic_load(&sipdb_stats.rtr_sent), atomic_load(&sipdb_stats.rtr_done),
+	              atomic_load(&sipdb_stats.rtr_abandoned));
+}
+
 void fd_ext_fini(void);
 void fd_ext_fini(void)
 {
+	sipdb_rtr_fini();
 	sipdb_alloc_fini();
-	sipdb_mar_fini();
+	sipdb_disp_fini();
 	sipdb_fwd_fini();
+	sipdb_peer_fini();
 	sipdb_db_fini();
-	fd_log_notice("mig_sipdb: MAR received %lu, brokered %lu, local %lu, refused %lu, "
-	              "timed out %lu; allocations %lu, refused %lu",
-	              atomic_load(&sipdb_stats.mar_in), atomic_load(&sipdb_stats.mar_brokered),
-	              atomic_load(&sipdb_stats.mar_local), atomic_load(&sipdb_stats.mar_refused),
-	              atomic_load(&sipdb_stats.fwd_timeout), atomic_load(&sipdb_stats.alloc_ok),
-	              atomic_load(&sipdb_stats.alloc_refused));
+	sipdb_udata_fini();
+	sipdb_log_stats();
 	mig_config_free(sipdb_conf);
 	sipdb_conf = NULL;
 }

@@ -9,7 +9,18 @@
  *                  applies binding updates off the answer path
  *   sipdb_fwd.c    back-to-back forwarding: a new request per hop, the
  *                  answer rewritten for the asker, a deadline per request
- *   sipdb_mar.c    Multimedia-Auth-Request, both roles and pass-through
+ *   sipdb_find.c   the decisions every Cx handler shares: which role, which
+ *                  binding, refused or not (parse -> look up -> decide)
+ *   sipdb_peer.c   who a partner's peer is: source, TLS, certificate
+ *   sipdb_udata.c  User-Data (IMS subscription XML): identities mapped,
+ *                  the partner's profile for visitors applied
+ *   sipdb_mar.c    Multimedia-Auth-Request
+ *   sipdb_sar.c    Server-Assignment-Request
+ *   sipdb_uar.c    User-Authorization-Request and Location-Info-Request
+ *   sipdb_push.c   Registration-Termination- and Push-Profile-Requests that
+ *                  reach us (from our HSS or from a primary system)
+ *   sipdb_rtr.c    registration terminations we originate when a
+ *                  registered binding is revoked or expires
  *   sipdb_alloc.c  the migration-allocation application (GOR/GIR)
  *
  * Every non-static symbol starts with sipdb_: freeDiameter loads extensions
@@ -24,19 +35,41 @@
 #include "mig_config.h"
 #include "mig_store.h"
 
+/* Cx Experimental-Result-Codes (TS 29.229 6.2), vendor 10415. */
+#define CX_FIRST_REGISTRATION 2001
+#define CX_SUBSEQUENT_REGISTRATION 2002
+#define CX_USER_UNKNOWN 5001
+#define CX_IDENTITIES_DONT_MATCH 5002
+#define CX_IDENTITY_NOT_REGISTERED 5003
+#define CX_NOT_SUPPORTED_USER_DATA 5009
+
 /* ---- sipdb.c ----------------------------------------------------------- */
 
 extern struct mig_config *sipdb_conf;
 
+/* The Cx commands the broker handles. */
+enum sipdb_cmd { SIPDB_UAR, SIPDB_SAR, SIPDB_LIR, SIPDB_MAR, SIPDB_RTR, SIPDB_PPR, SIPDB_NCMDS };
+
+/* "UAR" ... for logs, "uar" ... for audit actions ("mar-refused"). */
+const char *sipdb_cmd_name(enum sipdb_cmd cmd);
+const char *sipdb_cmd_lower(enum sipdb_cmd cmd);
+
 /* Counters for the log at fini and for tests (atomics: any thread). */
+struct sipdb_cmd_stats {
+	atomic_ulong in;        /* requests received */
+	atomic_ulong brokered;  /* forwarded across the border, or to a visitor's S-CSCF */
+	atomic_ulong local;     /* passed through to the local HSS */
+	atomic_ulong answered;  /* answered by us, successfully */
+	atomic_ulong refused;   /* answered with an error by us */
+};
 struct sipdb_stats {
-	atomic_ulong mar_in;        /* MARs received */
-	atomic_ulong mar_brokered;  /* forwarded across the border */
-	atomic_ulong mar_local;     /* passed through to the local HSS */
-	atomic_ulong mar_refused;   /* answered with an error by us */
+	struct sipdb_cmd_stats cmd[SIPDB_NCMDS];
 	atomic_ulong fwd_timeout;   /* answered 3002 at the deadline */
 	atomic_ulong alloc_ok;
 	atomic_ulong alloc_refused;
+	atomic_ulong rtr_sent;      /* RTRs we originated */
+	atomic_ulong rtr_done;      /* ... answered */
+	atomic_ulong rtr_abandoned; /* ... given up */
 };
 extern struct sipdb_stats sipdb_stats;
 
@@ -44,14 +77,21 @@ extern struct sipdb_stats sipdb_stats;
 
 struct sipdb_dict {
 	struct dict_object *app_cx, *app_alloc, *vendor_3gpp, *vendor_mig;
-	struct dict_object *cmd_mar, *cmd_gor, *cmd_gir;
+	struct dict_object *cmd[SIPDB_NCMDS]; /* the requests, by enum sipdb_cmd */
+	struct dict_object *cmd_gor, *cmd_gir;
 	/* base */
 	struct dict_object *session_id, *origin_host, *origin_realm, *dest_host, *dest_realm;
 	struct dict_object *user_name, *route_record, *proxy_info, *result_code;
 	struct dict_object *exp_result, *exp_result_code, *vendor_id, *auth_app_id;
 	struct dict_object *error_reporting_host, *failed_avp, *vsai, *auth_session_state;
 	/* Cx */
-	struct dict_object *public_identity, *server_name;
+	struct dict_object *public_identity, *server_name, *user_data, *server_assignment_type;
+	struct dict_object *server_capabilities, *mandatory_capability, *optional_capability;
+	struct dict_object *user_authorization_type, *dereg_reason, *reason_code, *reason_info;
+	struct dict_object *associated_identities, *associated_registered_identities;
+	struct dict_object *charging_information, *scscf_restoration_info;
+	struct dict_object *wildcarded_public_identity, *identity_with_emergency_registration;
+	struct dict_object *failed_pcscf;
 	/* allocation application */
 	struct dict_object *mig_partner_realm, *mig_primary_realm, *mig_primary_sipdb;
 	struct dict_object *mig_impi, *mig_impu, *mig_lifetime, *mig_pool;
@@ -70,6 +110,10 @@ int sipdb_avp_str(struct msg *m, struct dict_object *model, const char **val, si
  * 0, ENOENT (absent) or EINVAL (too long, or a NUL byte inside). */
 int sipdb_avp_ident(struct msg *m, struct dict_object *model, char *buf, struct avp **avp);
 
+/* Value of the first top-level Unsigned32/Enumerated AVP of that model:
+ * 0, or ENOENT when absent. */
+int sipdb_avp_u32(struct msg *m, struct dict_object *model, uint32_t *val);
+
 int sipdb_avp_add_str(msg_or_avp *parent, struct dict_object *model, const char *val);
 int sipdb_avp_add_u32(msg_or_avp *parent, struct dict_object *model, uint32_t val);
 int sipdb_avp_set_str(struct avp *avp, const char *val);
@@ -79,13 +123,36 @@ int sipdb_avp_set_str(struct avp *avp, const char *val);
 int sipdb_avp_replace(struct msg *m, struct dict_object *model, const char *val);
 int sipdb_avp_remove_all(struct msg *m, struct dict_object *model);
 
+/* Set every top-level AVP of that model to val; with add, add one when
+ * there is none (without add, none is fine).  val NULL or "": nothing. */
+int sipdb_avp_put(struct msg *m, struct dict_object *model, const char *val, int add);
+
+/* 1 when every top-level AVP of that model has the value want (ignoring
+ * case), 0 when one differs. */
+int sipdb_avp_all_equal(struct msg *m, struct dict_object *model, const char *want);
+
 /* A copy of an AVP whose model is known (grouped ones recursively). */
 int sipdb_avp_clone(struct avp *src, struct avp **copy);
+
+/* Vendor-Specific-Application-Id {10415, Cx} and Auth-Session-State
+ * NO_STATE_MAINTAINED, for the requests we originate. */
+int sipdb_avp_add_cx_app(struct msg *m);
+
+/* The Result-Code or Experimental-Result-Code of an answer (0 if none). */
+uint32_t sipdb_answer_code(struct msg *ans);
 
 /* Replace the request *msg by a new answer to it, carrying the request's
  * application AVPs (Vendor-Specific-Application-Id or Auth-Application-Id,
  * Auth-Session-State): Cx answers need them even on errors. */
 int sipdb_answer_new(struct msg **msg);
+
+/* Replace the request *msg by its answer (sipdb_answer_new) with the code:
+ * Result-Code base (and Error-Message text, may be NULL) when exp is 0,
+ * else Experimental-Result {10415, exp}.  The caller adds and sends. */
+int sipdb_answer_start(struct msg **msg, const char *base, uint32_t exp, const char *text);
+
+/* Add Experimental-Result {10415, code} to an answer (clears the E bit). */
+int sipdb_answer_add_experimental(struct msg *ans, uint32_t code);
 
 /*
  * Turn the request *msg into an error answer and send it.  Base codes go in
@@ -115,9 +182,19 @@ int sipdb_req_ident(struct msg **msg, struct dict_object *model, char *buf, int 
 /* The calling thread's store handle (opened on first use), or NULL. */
 mig_store_t *sipdb_db(void);
 
-/* Queue "binding id registered at server" for the writer thread; never
- * blocks (a full queue drops the update and counts it). */
-void sipdb_db_registered(int64_t id, const char *server);
+/* A fresh handle for a thread of our own (close it with mig_store_close). */
+mig_store_t *sipdb_db_open(void);
+
+/* What an answer says about a binding, applied off the answer path. */
+enum sipdb_note {
+	SIPDB_NOTE_NONE = 0,
+	SIPDB_NOTE_REGISTER,   /* registered at server, by the node host */
+	SIPDB_NOTE_UNREGISTER  /* no longer registered */
+};
+
+/* Queue a note for the writer thread; never blocks (a full queue drops the
+ * note and counts it). */
+void sipdb_db_note(int64_t id, enum sipdb_note kind, const char *server, const char *host);
 
 /* Record a refusal in the audit log (from the request path: synchronous,
  * but refusals are rare and must not be lost). */
@@ -126,6 +203,45 @@ void sipdb_db_audit(const char *action, const struct mig_binding *b, const char 
 
 int sipdb_db_init(void);
 void sipdb_db_fini(void);
+
+/* ---- sipdb_peer.c ------------------------------------------------------ */
+
+/*
+ * May requests of partner p be taken from the peer the request m arrived
+ * from, and may we send p what is meant for it?  The peer must be p's SIP
+ * database (or, when that is not configured, a peer of p's realm) and, when
+ * p->tls, connected over TLS with a certificate that names the peer.  *why
+ * says what is wrong.
+ */
+int sipdb_peer_source_ok(struct msg *m, const struct mig_partner_conf *p, const char **why);
+int sipdb_peer_dest_ok(const struct mig_partner_conf *p, const char **why);
+
+int sipdb_peer_init(void);
+void sipdb_peer_fini(void);
+
+/* ---- sipdb_udata.c ----------------------------------------------------- */
+
+/* How the User-Data of a message is rewritten on its way through. */
+struct sipdb_umap {
+	struct sipdb_ids from;                  /* identities as its sender wrote them */
+	struct sipdb_ids to;                    /* identities its receiver knows */
+	const struct mig_partner_conf *visitor; /* partner whose visitors' profile
+	                                           applies (partner side), or NULL */
+};
+
+/*
+ * Rewrite the User-Data AVP of m, if it has one, in place: PrivateID and
+ * every PublicIdentity/Identity mapped from -> to, public identities that
+ * are not part of the migration removed, and the visitors' profile of
+ * map->visitor applied.  EBADMSG (logged) when the User-Data is not an
+ * IMS subscription we can map; then m is unchanged.
+ */
+int sipdb_udata_rewrite(struct msg *m, const struct sipdb_umap *map);
+
+/* Read and check the partners' profile templates (stops the daemon when
+ * one is unusable). */
+int sipdb_udata_init(void);
+void sipdb_udata_fini(void);
 
 /* ---- sipdb_fwd.c ------------------------------------------------------- */
 
@@ -137,7 +253,19 @@ struct sipdb_hop {
 	struct sipdb_ids ans;      /* identities the asker gets back */
 	const char *server_name;   /* replace Server-Name, or NULL to keep it */
 	int64_t binding_id;        /* 0: none */
-	int mark_registered;       /* on success, mark the binding registered */
+	enum sipdb_note note;      /* on a success answer, note this on the binding */
+	int echo_ids;              /* answers lacking User-Name/Public-Identity get
+	                              them (Kamailio needs them in every MAA) */
+	uint32_t silence_exp;      /* no answer by the deadline: answer this Cx
+	                              experimental code instead of 3002 (an RTR to
+	                              Kamailio: silence means "not registered") */
+	int one_impu;              /* the request gets exactly one Public-Identity,
+	                              fwd.impu (an RTR: Kamailio ignores an RTR
+	                              without one) */
+	int user_data;             /* map the answer's User-Data fwd -> ans */
+	const struct mig_partner_conf *visitor; /* ... with this visitors' profile */
+	struct dict_object **const *strip_req;  /* NULL-terminated: AVPs removed */
+	struct dict_object **const *strip_ans;  /* from the request, the answer */
 	const char *what;          /* for logs: "MAR brokered to primary" */
 };
 
@@ -151,11 +279,106 @@ int sipdb_fwd(struct msg **req, const struct sipdb_hop *hop);
 int sipdb_fwd_init(void);
 void sipdb_fwd_fini(void);
 
+/* ---- sipdb_find.c: the decisions the Cx handlers share ------------------ */
+
+/* A request on its way through parse -> look up -> decide. */
+struct sipdb_req {
+	struct msg **msg;
+	enum sipdb_cmd cmd;
+	char impi[MIG_IDENT_MAX + 1];         /* User-Name, "" when absent */
+	char impu[MIG_IDENT_MAX + 1];         /* first Public-Identity, "" when absent */
+	char origin_host[MIG_IDENT_MAX + 1];
+	char origin_realm[MIG_IDENT_MAX + 1];
+};
+
+/* What a look-up decided. */
+enum sipdb_verdict {
+	SIPDB_GO,    /* a usable binding: the handler goes on */
+	SIPDB_PASS,  /* not a migration identity: pass it to the local HSS */
+	SIPDB_DONE   /* refused: the request is answered */
+};
+
+/* The binding a request is about, and the partner system it involves. */
+struct sipdb_match {
+	struct mig_binding b;
+	const struct mig_partner_conf *p;
+};
+
+/*
+ * Parse: count the request, read User-Name and the first Public-Identity
+ * (each required or not), Origin-Host and Origin-Realm.  A missing required
+ * or unusable identity is answered (5005/5004, the AVP in Failed-AVP) and
+ * *answered set.
+ */
+int sipdb_req_parse(struct sipdb_req *r, struct msg **msg, enum sipdb_cmd cmd,
+                    int need_impi, int need_impu, int *answered);
+
+/* 1 when the request comes from our own system (Origin-Realm is ours). */
+int sipdb_req_local(const struct sipdb_req *r);
+
+/*
+ * Partner role, a request from our own node (MAR, SAR, UAR, LIR) about a
+ * visitor: the inbound binding of the IMPI (or, without one, of the IMPU),
+ * live, every Public-Identity its IMPU, its primary system still allowed.
+ */
+int sipdb_find_visitor(struct sipdb_req *r, struct sipdb_match *m, enum sipdb_verdict *v);
+
+/*
+ * Primary role, a request from a partner system (MAR, SAR) about one of
+ * our users: the partner allowed and really the sender, the user's live
+ * outbound binding for that partner, every Public-Identity the one the
+ * partner was given.
+ */
+int sipdb_find_migrant(struct sipdb_req *r, struct sipdb_match *m, enum sipdb_verdict *v);
+
+/*
+ * RTR and PPR.  From our own system (our HSS): the user's outbound binding
+ * registered at a partner.  From a primary system: the partner allowed and
+ * really the sender, and the visitor's inbound binding registered at one of
+ * our S-CSCFs.
+ */
+int sipdb_find_pushed(struct sipdb_req *r, struct sipdb_match *m, enum sipdb_verdict *v);
+
+/* The identities the partner of an outbound binding knows the user by. */
+struct sipdb_ids sipdb_partner_ids(const struct sipdb_match *m);
+
+/*
+ * Refuse: count, log, audit (base codes, with the binding when there is
+ * one), and answer with the code (base name, or a Cx experimental code);
+ * MAAs and SAAs echo the identities.
+ */
+int sipdb_refuse(struct sipdb_req *r, const char *base, uint32_t exp, const char *why,
+                 const struct mig_binding *b);
+
+/* Pass the request to the local HSS unchanged. */
+int sipdb_pass_to_hss(struct sipdb_req *r);
+
+/*
+ * Broker a request (MAR, SAR) by role, with hop holding what is particular
+ * to the command (note, echo_ids, user_data, strip lists).  From our own
+ * node: a visitor's identity goes to her primary system (its SIP database,
+ * the identities it knows, our border Server-Name; 3002 when its peer is
+ * not trusted), any other identity to our HSS unchanged.  From a partner:
+ * one of our users goes to our HSS under her real identities, the answer
+ * under those the partner knows.  Refusals are answered (sipdb_find_*).
+ */
+int sipdb_broker(struct sipdb_req *r, struct sipdb_hop *hop);
+
 /* ---- handlers ---------------------------------------------------------- */
 
-int sipdb_mar_init(void);
-void sipdb_mar_fini(void);
+/* A Cx request handler: answers or forwards the request *msg of command
+ * cmd.  sipdb.c registers each for its commands. */
+int sipdb_mar_handle(struct msg **msg, enum sipdb_cmd cmd);
+int sipdb_sar_handle(struct msg **msg, enum sipdb_cmd cmd);
+int sipdb_uar_handle(struct msg **msg, enum sipdb_cmd cmd);   /* UAR and LIR */
+int sipdb_push_handle(struct msg **msg, enum sipdb_cmd cmd);  /* RTR and PPR */
+
+int sipdb_rtr_init(void);
+void sipdb_rtr_fini(void);
 int sipdb_alloc_init(void);
 void sipdb_alloc_fini(void);
+
+/* An absolute CLOCK_REALTIME time ms milliseconds from now (deadlines). */
+struct timespec sipdb_after_ms(unsigned ms);
 
 #endif /* SIPDB_H */

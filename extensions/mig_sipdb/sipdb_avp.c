@@ -5,6 +5,8 @@
  * LIR and RTR do not each grow their own way of reading an identity or of
  * building an error answer.
  */
+#include <strings.h>
+
 #include "sipdb.h"
 
 int sipdb_avp_str(struct msg *m, struct dict_object *model, const char **val, size_t *len,
@@ -43,6 +45,21 @@ int sipdb_avp_ident(struct msg *m, struct dict_object *model, char *buf, struct 
 		return EINVAL;
 	memcpy(buf, v, len);
 	buf[len] = '\0';
+	return 0;
+}
+
+int sipdb_avp_u32(struct msg *m, struct dict_object *model, uint32_t *val)
+{
+	struct avp_hdr *h;
+	struct avp *a = NULL;
+
+	CHECK_FCT(fd_msg_search_avp(m, model, &a));
+	if (!a)
+		return ENOENT;
+	CHECK_FCT(fd_msg_avp_hdr(a, &h));
+	if (!h->avp_value)
+		return ENOENT;
+	*val = h->avp_value->u32;
 	return 0;
 }
 
@@ -126,6 +143,69 @@ int sipdb_avp_remove_all(struct msg *m, struct dict_object *model)
 	return avp_each(m, model, avp_free_cb, NULL, &n);
 }
 
+int sipdb_avp_put(struct msg *m, struct dict_object *model, const char *val, int add)
+{
+	int n;
+
+	if (!val || !val[0])
+		return 0;
+	CHECK_FCT(avp_each(m, model, avp_set_cb, val, &n));
+	return n || !add ? 0 : sipdb_avp_add_str(m, model, val);
+}
+
+int sipdb_avp_all_equal(struct msg *m, struct dict_object *model, const char *want)
+{
+	size_t len = strlen(want);
+	struct avp *a;
+
+	if (fd_msg_browse(m, MSG_BRW_FIRST_CHILD, &a, NULL))
+		return 0;
+	for (; a; fd_msg_browse(a, MSG_BRW_NEXT, &a, NULL)) {
+		struct dict_object *am = NULL;
+		struct avp_hdr *h;
+
+		if (fd_msg_model(a, &am) || am != model)
+			continue;
+		if (fd_msg_avp_hdr(a, &h) || !h->avp_value || h->avp_value->os.len != len ||
+		    strncasecmp((const char *)h->avp_value->os.data, want, len))
+			return 0;
+	}
+	return 1;
+}
+
+int sipdb_avp_add_cx_app(struct msg *m)
+{
+	struct avp *vsai;
+
+	CHECK_FCT(fd_msg_avp_new(sipdb_dict.vsai, 0, &vsai));
+	CHECK_FCT(sipdb_avp_add_u32(vsai, sipdb_dict.vendor_id, 10415));
+	CHECK_FCT(sipdb_avp_add_u32(vsai, sipdb_dict.auth_app_id, 16777216));
+	CHECK_FCT(fd_msg_avp_add(m, MSG_BRW_LAST_CHILD, vsai));
+	return sipdb_avp_add_u32(m, sipdb_dict.auth_session_state, 1 /* NO_STATE_MAINTAINED */);
+}
+
+uint32_t sipdb_answer_code(struct msg *ans)
+{
+	struct avp *a = NULL, *c = NULL;
+	struct avp_hdr *h;
+	uint32_t code = 0;
+
+	if (sipdb_avp_u32(ans, sipdb_dict.result_code, &code) == 0)
+		return code;
+	if (fd_msg_search_avp(ans, sipdb_dict.exp_result, &a) || !a)
+		return 0;
+	if (fd_msg_browse(a, MSG_BRW_FIRST_CHILD, &c, NULL))
+		return 0;
+	for (; c; fd_msg_browse(c, MSG_BRW_NEXT, &c, NULL)) {
+		struct dict_object *m = NULL;
+
+		if (fd_msg_model(c, &m) == 0 && m == sipdb_dict.exp_result_code &&
+		    fd_msg_avp_hdr(c, &h) == 0 && h->avp_value)
+			return h->avp_value->u32;
+	}
+	return 0;
+}
+
 /* Recursive copy: the model gives the type; a grouped AVP copies each child
  * that has a model (children without one cannot be rebuilt: skipped). */
 int sipdb_avp_clone(struct avp *src, struct avp **copy)
@@ -177,7 +257,7 @@ static int answer_copy_app(struct msg *req, struct msg *ans)
 	return 0;
 }
 
-static int answer_add_experimental(struct msg *ans, uint32_t code)
+int sipdb_answer_add_experimental(struct msg *ans, uint32_t code)
 {
 	struct avp *er;
 	struct msg_hdr *h;
@@ -214,18 +294,21 @@ int sipdb_answer_new(struct msg **msg)
 	return answer_copy_app(req, *msg);
 }
 
+int sipdb_answer_start(struct msg **msg, const char *base, uint32_t exp, const char *text)
+{
+	CHECK_FCT(sipdb_answer_new(msg));
+	if (exp)
+		return sipdb_answer_add_experimental(*msg, exp);
+	return fd_msg_rescode_set(*msg, (char *)base, (char *)text, NULL, 1);
+}
+
 int sipdb_answer_error(struct msg **msg, const char *base, uint32_t exp, const char *text,
                        struct avp *failed, const struct sipdb_ids *ident)
 {
 	struct msg *ans;
 
-	CHECK_FCT(sipdb_answer_new(msg));
+	CHECK_FCT(sipdb_answer_start(msg, base, exp, text));
 	ans = *msg;
-	if (exp) {
-		CHECK_FCT(answer_add_experimental(ans, exp));
-	} else {
-		CHECK_FCT(fd_msg_rescode_set(ans, (char *)base, (char *)text, NULL, 1));
-	}
 	if (failed) {
 		CHECK_FCT(answer_add_failed(ans, failed));
 	}

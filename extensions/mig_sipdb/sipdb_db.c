@@ -8,11 +8,13 @@
  * alive.
  *
  * Lookups run on the request path (they are indexed reads, microseconds).
- * Updates that only record what happened -- "registered at this S-CSCF" on
- * a successful MAA -- must not slow the answer path: they go through a
- * bounded queue to one writer thread that applies them in batches, one
- * transaction per batch.  A full queue drops the update (counted, logged):
- * the binding itself is never at risk, only its last_used/registered note.
+ * Updates that only record what happened -- "registered at this S-CSCF,
+ * by that node" on a successful MAA or registration SAA, "no longer
+ * registered" on a de-registration SAA or an answered RTR -- must not slow
+ * the answer path: they go through a bounded queue to one writer thread
+ * that applies them in batches, one transaction per batch.  A full queue
+ * drops the note (counted, logged): the binding itself is never at risk,
+ * only its registration state.
  */
 #include <pthread.h>
 
@@ -27,7 +29,9 @@ struct db_handle {
 
 struct db_update {
 	int64_t id;
+	enum sipdb_note kind;
 	char server[MIG_IDENT_MAX + 1];
+	char host[MIG_IDENT_MAX + 1];
 };
 
 static pthread_key_t db_key;
@@ -47,7 +51,7 @@ static struct {
 
 /* Open a handle set up the way the broker needs it: generator from the
  * configuration, audit rows naming the broker. */
-static mig_store_t *db_open(void)
+mig_store_t *sipdb_db_open(void)
 {
 	mig_store_t *st = NULL;
 	int rc = mig_store_open(&st, sipdb_conf->database, NULL);
@@ -86,7 +90,7 @@ mig_store_t *sipdb_db(void)
 	if (!h)
 		return NULL;
 	fd_list_init(&h->chain, h);
-	h->st = db_open();
+	h->st = sipdb_db_open();
 	if (!h->st) {
 		free(h);
 		return NULL;
@@ -98,7 +102,7 @@ mig_store_t *sipdb_db(void)
 	return h->st;
 }
 
-void sipdb_db_registered(int64_t id, const char *server)
+void sipdb_db_note(int64_t id, enum sipdb_note kind, const char *server, const char *host)
 {
 	struct db_update *u;
 
@@ -112,7 +116,9 @@ void sipdb_db_registered(int64_t id, const char *server)
 	}
 	u = &db_q.ring[(db_q.head + db_q.count++) % DB_QUEUE_LEN];
 	u->id = id;
+	u->kind = kind;
 	snprintf(u->server, sizeof(u->server), "%s", server ? server : "");
+	snprintf(u->host, sizeof(u->host), "%s", host ? host : "");
 	pthread_cond_signal(&db_q.cond);
 	pthread_mutex_unlock(&db_q.lock);
 }
@@ -129,7 +135,10 @@ static void db_apply(mig_store_t *st, const struct db_update *batch, size_t n)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		rc = mig_binding_register(st, batch[i].id, batch[i].server);
+		rc = batch[i].kind == SIPDB_NOTE_REGISTER
+		             ? mig_binding_register_host(st, batch[i].id, batch[i].server,
+		                                         batch[i].host)
+		             : mig_binding_unregister(st, batch[i].id);
 		if (rc != MIG_OK && rc != MIG_CONFLICT && rc != MIG_NOTFOUND)
 			fd_log_error("mig_sipdb: binding %lld: %s", (long long)batch[i].id,
 			             mig_store_errmsg(st));
@@ -157,7 +166,7 @@ static size_t db_take(struct db_update *batch)
 static void *db_writer(void *unused)
 {
 	struct db_update *batch = malloc(DB_QUEUE_LEN * sizeof(*batch));
-	mig_store_t *st = db_open();
+	mig_store_t *st = sipdb_db_open();
 	size_t n;
 
 	(void)unused;
@@ -208,7 +217,7 @@ int sipdb_db_init(void)
 
 	/* Create or upgrade the schema now, so that a bad database stops the
 	 * daemon at start rather than failing the first request. */
-	st = db_open();
+	st = sipdb_db_open();
 	if (!st)
 		return EINVAL;
 	mig_store_close(st);

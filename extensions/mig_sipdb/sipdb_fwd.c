@@ -12,8 +12,12 @@
  * F is made by encoding R and parsing it back, so that every AVP of R --
  * SIP-Auth-Data-Items of any scheme, resynchronisation data, AVPs we do not
  * know -- reaches the next hop untouched; then the routing and identity
- * AVPs are replaced.  The answer U is rewritten in place for the same
- * reason, and sent as the answer to R.
+ * AVPs are replaced, and the AVPs the hop names are removed (those that
+ * would carry one system's inside into the other: restoration data, the
+ * charging functions, associated identities).  The answer U is rewritten
+ * in place for the same reason, its User-Data mapped when the hop asks
+ * (sipdb_udata.c), and sent as the answer to R.  A success answer can
+ * leave a note on the binding (registered here, no longer registered).
  *
  * Deadline.  Each forwarded request has one: freeDiameter's expiry callback
  * fires at it.  freeDiameter 1.2.1 drops an answer it cannot parse without
@@ -38,9 +42,17 @@ struct fwd_ctx {
 	int reaped;                   /* claimed by the reaper, not by freeDiameter */
 	char ans_impi[MIG_IDENT_MAX + 1];
 	char ans_impu[MIG_IDENT_MAX + 1];
+	char fwd_impi[MIG_IDENT_MAX + 1];
+	char fwd_impu[MIG_IDENT_MAX + 1];
 	char server[MIG_IDENT_MAX + 1]; /* the asker's Server-Name */
+	char host[MIG_IDENT_MAX + 1];   /* the asker's Origin-Host */
 	int64_t binding_id;
-	int mark_registered;
+	enum sipdb_note note;
+	int echo_ids;
+	int user_data;
+	uint32_t silence_exp;
+	const struct mig_partner_conf *visitor;
+	struct dict_object **const *strip_ans;
 	const char *what;
 };
 
@@ -80,18 +92,35 @@ static void fwd_release(struct fwd_ctx *c)
 	free(c);
 }
 
-static void fwd_answer_unreachable(struct fwd_ctx *c, const char *why)
+/* Answer R ourselves with the base code, or the Cx experimental one. */
+static void fwd_answer_code(struct fwd_ctx *c, const char *base, uint32_t exp, const char *why)
 {
 	struct sipdb_ids ids = fwd_ans_ids(c);
 
-	atomic_fetch_add(&sipdb_stats.fwd_timeout, 1);
-	fd_log_notice("mig_sipdb: %s: %s, answering DIAMETER_UNABLE_TO_DELIVER", c->what, why);
-	CHECK_FCT_DO(sipdb_answer_error(&c->req, "DIAMETER_UNABLE_TO_DELIVER", 0, (char *)why,
-	                                NULL, &ids), );
+	if (exp)
+		fd_log_notice("mig_sipdb: %s: %s, answering Experimental-Result %u", c->what, why,
+		              exp);
+	else
+		fd_log_notice("mig_sipdb: %s: %s, answering %s", c->what, why, base);
+	CHECK_FCT_DO(sipdb_answer_error(&c->req, base, exp, (char *)why, NULL,
+	                                c->echo_ids ? &ids : NULL), );
 	if (c->req) {
 		fd_msg_free(c->req);
 		c->req = NULL;
 	}
+}
+
+static void fwd_answer_unreachable(struct fwd_ctx *c, const char *why)
+{
+	atomic_fetch_add(&sipdb_stats.fwd_timeout, 1);
+	fwd_answer_code(c, "DIAMETER_UNABLE_TO_DELIVER", 0, why);
+}
+
+/* No answer by the deadline: 3002, or what the hop says silence means. */
+static void fwd_answer_silence(struct fwd_ctx *c, const char *why)
+{
+	atomic_fetch_add(&sipdb_stats.fwd_timeout, 1);
+	fwd_answer_code(c, "DIAMETER_UNABLE_TO_DELIVER", c->silence_exp, why);
 }
 
 /* ---- the forwarded request F ------------------------------------------- */
@@ -117,34 +146,41 @@ static int fwd_copy(struct msg *m, struct msg **copy)
 	return rc;
 }
 
+/* Remove every top-level AVP of the models in the NULL-terminated list. */
+static int fwd_strip(struct msg *m, struct dict_object **const *list)
+{
+	for (; list && *list; list++)
+		CHECK_FCT(sipdb_avp_remove_all(m, **list));
+	return 0;
+}
+
 /* Strip everything that names a node of the asker's system, then add our
  * own Session-Id, origin and the destination. */
 static int fwd_rewrite_request(struct msg *f, const struct sipdb_hop *hop)
 {
-	struct dict_object *strip[] = { sipdb_dict.session_id, sipdb_dict.origin_host,
-	                                sipdb_dict.origin_realm, sipdb_dict.dest_host,
-	                                sipdb_dict.dest_realm, sipdb_dict.route_record,
-	                                sipdb_dict.proxy_info };
+	static struct dict_object **const strip[] = {
+		&sipdb_dict.session_id, &sipdb_dict.origin_host, &sipdb_dict.origin_realm,
+		&sipdb_dict.dest_host, &sipdb_dict.dest_realm, &sipdb_dict.route_record,
+		&sipdb_dict.proxy_info, NULL
+	};
 	struct msg_hdr *h;
-	size_t i;
 
-	for (i = 0; i < sizeof(strip) / sizeof(strip[0]); i++)
-		CHECK_FCT(sipdb_avp_remove_all(f, strip[i]));
+	CHECK_FCT(fwd_strip(f, strip));
+	CHECK_FCT(fwd_strip(f, hop->strip_req));
 	CHECK_FCT(fd_msg_new_session(f, (os0_t)"mig", 3));
 	CHECK_FCT(fd_msg_add_origin(f, 0));
 	if (hop->dest_host && hop->dest_host[0]) {
 		CHECK_FCT(sipdb_avp_add_str(f, sipdb_dict.dest_host, hop->dest_host));
 	}
 	CHECK_FCT(sipdb_avp_add_str(f, sipdb_dict.dest_realm, hop->dest_realm));
-	if (hop->fwd.impi) {
-		CHECK_FCT(sipdb_avp_replace(f, sipdb_dict.user_name, hop->fwd.impi));
+	/* The next hop always learns whose request it is (an SAR may come
+	 * without User-Name); Public-Identity and Server-Name only replace. */
+	CHECK_FCT(sipdb_avp_put(f, sipdb_dict.user_name, hop->fwd.impi, 1));
+	if (hop->one_impu) {
+		CHECK_FCT(sipdb_avp_remove_all(f, sipdb_dict.public_identity));
 	}
-	if (hop->fwd.impu) {
-		CHECK_FCT(sipdb_avp_replace(f, sipdb_dict.public_identity, hop->fwd.impu));
-	}
-	if (hop->server_name) {
-		CHECK_FCT(sipdb_avp_replace(f, sipdb_dict.server_name, hop->server_name));
-	}
+	CHECK_FCT(sipdb_avp_put(f, sipdb_dict.public_identity, hop->fwd.impu, hop->one_impu));
+	CHECK_FCT(sipdb_avp_put(f, sipdb_dict.server_name, hop->server_name, 0));
 	CHECK_FCT(fd_msg_hdr(f, &h));
 	h->msg_eteid = fd_msg_eteid_get();
 	h->msg_flags &= ~CMD_FLAG_RETRANSMIT;
@@ -156,55 +192,39 @@ static int fwd_rewrite_request(struct msg *f, const struct sipdb_hop *hop)
 /* 1 for a success answer (Result-Code or Experimental-Result-Code 2xxx). */
 static int fwd_success(struct msg *ans)
 {
-	struct avp *a = NULL, *c = NULL;
-	struct avp_hdr *h;
-
-	if (fd_msg_search_avp(ans, sipdb_dict.result_code, &a) == 0 && a &&
-	    fd_msg_avp_hdr(a, &h) == 0 && h->avp_value)
-		return h->avp_value->u32 / 1000 == 2;
-	if (fd_msg_search_avp(ans, sipdb_dict.exp_result, &a) || !a)
-		return 0;
-	if (fd_msg_browse(a, MSG_BRW_FIRST_CHILD, &c, NULL))
-		return 0;
-	for (; c; fd_msg_browse(c, MSG_BRW_NEXT, &c, NULL)) {
-		struct dict_object *m = NULL;
-
-		if (fd_msg_model(c, &m) == 0 && m == sipdb_dict.exp_result_code &&
-		    fd_msg_avp_hdr(c, &h) == 0 && h->avp_value)
-			return h->avp_value->u32 / 1000 == 2;
-	}
-	return 0;
+	return sipdb_answer_code(ans) / 1000 == 2;
 }
 
-/* Set the AVP of that model to val, adding it when the answer lacks it
- * (Kamailio wants User-Name and Public-Identity in every MAA). */
-static int fwd_put_ident(struct msg *m, struct dict_object *model, const char *val)
+/* Map the answer's User-Data from what the next hop knows to what the
+ * asker knows: EBADMSG when it cannot be. */
+static int fwd_user_data(struct fwd_ctx *c, struct msg *u)
 {
-	if (!val || !val[0])
-		return 0;
-	if (sipdb_avp_replace(m, model, val) == ENOENT)
-		return sipdb_avp_add_str(m, model, val);
-	return 0;
+	struct sipdb_umap map = { { c->fwd_impi, c->fwd_impu }, { c->ans_impi, c->ans_impu },
+	                          c->visitor };
+
+	return c->user_data ? sipdb_udata_rewrite(u, &map) : 0;
 }
 
 /* Make U the answer to R: R's identifiers and Session-Id, our origin, the
  * asker's identities, R's Proxy-Info; nothing of the next hop's topology. */
 static int fwd_rewrite_answer(struct fwd_ctx *c, struct msg *u)
 {
-	struct dict_object *strip[] = { sipdb_dict.route_record, sipdb_dict.proxy_info,
-	                                sipdb_dict.error_reporting_host };
+	static struct dict_object **const strip[] = {
+		&sipdb_dict.route_record, &sipdb_dict.proxy_info, &sipdb_dict.error_reporting_host,
+		NULL
+	};
 	struct msg_hdr *rh, *uh;
 	struct avp *a, *copy;
 	const char *sid;
-	size_t i, sidlen;
+	size_t sidlen;
 	char sidbuf[1024];
 
 	CHECK_FCT(fd_msg_hdr(c->req, &rh));
 	CHECK_FCT(fd_msg_hdr(u, &uh));
 	uh->msg_hbhid = rh->msg_hbhid;
 	uh->msg_eteid = rh->msg_eteid;
-	for (i = 0; i < sizeof(strip) / sizeof(strip[0]); i++)
-		CHECK_FCT(sipdb_avp_remove_all(u, strip[i]));
+	CHECK_FCT(fwd_strip(u, strip));
+	CHECK_FCT(fwd_strip(u, c->strip_ans));
 	CHECK_FCT(sipdb_avp_str(c->req, sipdb_dict.session_id, &sid, &sidlen, NULL));
 	if (!sid || sidlen >= sizeof(sidbuf))
 		return EINVAL;
@@ -213,8 +233,8 @@ static int fwd_rewrite_answer(struct fwd_ctx *c, struct msg *u)
 	CHECK_FCT(sipdb_avp_replace(u, sipdb_dict.session_id, sidbuf));
 	CHECK_FCT(sipdb_avp_replace(u, sipdb_dict.origin_host, fd_g_config->cnf_diamid));
 	CHECK_FCT(sipdb_avp_replace(u, sipdb_dict.origin_realm, fd_g_config->cnf_diamrlm));
-	CHECK_FCT(fwd_put_ident(u, sipdb_dict.user_name, c->ans_impi));
-	CHECK_FCT(fwd_put_ident(u, sipdb_dict.public_identity, c->ans_impu));
+	CHECK_FCT(sipdb_avp_put(u, sipdb_dict.user_name, c->ans_impi, c->echo_ids));
+	CHECK_FCT(sipdb_avp_put(u, sipdb_dict.public_identity, c->ans_impu, c->echo_ids));
 	CHECK_FCT(fd_msg_browse(c->req, MSG_BRW_FIRST_CHILD, &a, NULL));
 	while (a) {
 		struct dict_object *m = NULL;
@@ -231,8 +251,16 @@ static int fwd_rewrite_answer(struct fwd_ctx *c, struct msg *u)
 static void fwd_deliver(struct fwd_ctx *c, struct msg **u)
 {
 	int ok = fwd_success(*u);
+	int rc = fwd_user_data(c, *u);
 
-	if (fwd_rewrite_answer(c, *u) || fd_msg_answ_associate(*u, c->req)) {
+	if (rc == EBADMSG) {
+		fd_msg_free(*u);
+		*u = NULL;
+		fwd_answer_code(c, "DIAMETER_UNABLE_TO_COMPLY", 0,
+		                "the User-Data of the answer is not a usable IMS subscription");
+		return;
+	}
+	if (rc || fwd_rewrite_answer(c, *u) || fd_msg_answ_associate(*u, c->req)) {
 		fd_msg_free(*u);
 		*u = NULL;
 		fwd_answer_unreachable(c, "the answer could not be rewritten");
@@ -240,8 +268,8 @@ static void fwd_deliver(struct fwd_ctx *c, struct msg **u)
 	}
 	c->req = NULL; /* now owned by the answer */
 	CHECK_FCT_DO(fd_msg_send(u, NULL, NULL), );
-	if (ok && c->mark_registered && c->binding_id)
-		sipdb_db_registered(c->binding_id, c->server);
+	if (ok && c->note && c->binding_id)
+		sipdb_db_note(c->binding_id, c->note, c->server, c->host);
 	fd_log_debug("mig_sipdb: %s: answered (%s)", c->what, ok ? "success" : "error");
 }
 
@@ -273,7 +301,7 @@ static void fwd_expire_cb(void *data, DiamId_t sentto, size_t len, struct msg **
 	(void)sentto;
 	(void)len;
 	if (fwd_claim(c))
-		fwd_answer_unreachable(c, "no answer before the deadline");
+		fwd_answer_silence(c, "no answer before the deadline");
 	fd_msg_free(*f);
 	*f = NULL;
 	fwd_release(c);
@@ -293,19 +321,22 @@ static struct fwd_ctx *fwd_ctx_new(struct msg *req, const struct sipdb_hop *hop)
 	c->req = req;
 	snprintf(c->ans_impi, sizeof(c->ans_impi), "%s", hop->ans.impi ? hop->ans.impi : "");
 	snprintf(c->ans_impu, sizeof(c->ans_impu), "%s", hop->ans.impu ? hop->ans.impu : "");
+	snprintf(c->fwd_impi, sizeof(c->fwd_impi), "%s", hop->fwd.impi ? hop->fwd.impi : "");
+	snprintf(c->fwd_impu, sizeof(c->fwd_impu), "%s", hop->fwd.impu ? hop->fwd.impu : "");
 	if (sipdb_avp_str(req, sipdb_dict.server_name, &sn, &len, NULL) == 0 && sn &&
 	    len < sizeof(c->server))
 		memcpy(c->server, sn, len);
+	if (sipdb_avp_ident(req, sipdb_dict.origin_host, c->host, NULL))
+		c->host[0] = '\0';
 	c->binding_id = hop->binding_id;
-	c->mark_registered = hop->mark_registered;
+	c->note = hop->note;
+	c->echo_ids = hop->echo_ids;
+	c->user_data = hop->user_data;
+	c->silence_exp = hop->silence_exp;
+	c->visitor = hop->visitor;
+	c->strip_ans = hop->strip_ans;
 	c->what = hop->what;
-	clock_gettime(CLOCK_REALTIME, &c->deadline);
-	c->deadline.tv_sec += sipdb_conf->timeout_ms / 1000;
-	c->deadline.tv_nsec += (long)(sipdb_conf->timeout_ms % 1000) * 1000000L;
-	if (c->deadline.tv_nsec >= 1000000000L) {
-		c->deadline.tv_sec++;
-		c->deadline.tv_nsec -= 1000000000L;
-	}
+	c->deadline = sipdb_after_ms(sipdb_conf->timeout_ms);
 	return c;
 }
 
@@ -387,7 +418,7 @@ static void fwd_reap_once(void)
 		pthread_mutex_unlock(&fwd_lock);
 		if (!c)
 			break;
-		fwd_answer_unreachable(c, "the answer was lost");
+		fwd_answer_silence(c, "the answer was lost");
 	}
 }
 
@@ -399,12 +430,7 @@ static void *fwd_reaper(void *unused)
 	fd_log_threadname("mig_sipdb reaper");
 	pthread_mutex_lock(&fwd_lock);
 	while (!fwd_stop) {
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_nsec += 200 * 1000000L;
-		if (t.tv_nsec >= 1000000000L) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000L;
-		}
+		t = sipdb_after_ms(200);
 		pthread_cond_timedwait(&fwd_cond, &fwd_lock, &t);
 		pthread_mutex_unlock(&fwd_lock);
 		fwd_reap_once();

@@ -80,4 +80,14 @@ mig_check "A never saw B's S-CSCF or its Server-Name" \
 mig_check "A's HSS never saw B's S-CSCF" sh -c "! grep -q 'scscf.b.test' '$(mig_fd_log hssa)'"
 mig_check "B never saw A's HSS" sh -c "! grep -q 'hss.a.test' '$(mig_fd_log brkb)'"
 mig_check "B never saw alice's real identity" sh -c "! grep -q 'alice@a.test' '$(mig_fd_log brkb)'"
+
+# Message by message, what crossed the border (seen from each side): only
+# the two brokers in Origin-Host, Destination-Host, Route-Record,
+# Session-Id and Server-Name, and no node or identity of either inside.
+inside="hss.a.test cms.a.test scscf.a.test alice@a.test scscf.b.test cms.b.test $MB_IN_IMPI"
+# shellcheck disable=SC2086 # a list of names
+mig_check "A<->B messages, as A saw them, name nothing inside either system" \
+	mb_border_check brka sipdb.b.test $inside
+# shellcheck disable=SC2086
+mig_check "... nor as B saw them" mb_border_check brkb sipdb.a.test $inside
 mig_pass

@@ -31,7 +31,7 @@ ids="--impi alice@a.test --impu sip:alice@a.test"
 usage_exits_2 "no arguments" 
 usage_exits_2 "no -c" mar $ids
 usage_exits_2 "no command" -c "$conf"
-usage_exits_2 "unknown command" -c "$conf" sar $ids
+usage_exits_2 "unknown command" -c "$conf" xar $ids
 usage_exits_2 "two commands" -c "$conf" mar gor $ids
 usage_exits_2 "unknown option" -c "$conf" mar $ids --bogus
 usage_exits_2 "option without its value" -c "$conf" mar $ids --impi

@@ -390,6 +390,9 @@ mig_fd_start()
 {
 	[ -f "$(mig__file "$1" conf)" ] || mig_fail "mig_fd_start: no configuration for '$1'"
 	rm -f "$(mig__file "$1" rc)"
+	# Empty the log now: a restarted daemon's old log must not satisfy
+	# mig_fd_wait_ready before the new process has truncated it.
+	: > "$(mig__file "$1" log)"
 	# shellcheck disable=SC2046 # the flags are words
 	"$FREEDIAMETERD" $(mig__debug_flags) -c "$(mig__file "$1" conf)" \
 		> "$(mig__file "$1" log)" 2>&1 &

@@ -1,6 +1,7 @@
 /*
- * cx_client: a test-only Diameter client that plays the S-CSCF (Cx MAR)
- * or the configuration management server (migration allocation, GOR/GIR).
+ * cx_client: a test-only Diameter client that plays the S-CSCF (Cx MAR,
+ * SAR), the I-CSCF (UAR, LIR) or the configuration management server
+ * (migration allocation, GOR/GIR).
  *
  * It runs an embedded freeDiameter core from a configuration file, waits
  * until its peer is OPEN, sends one request (or --count of them), waits
@@ -40,13 +41,21 @@
 #define CXC_VENDOR_MIG    32473
 #define CXC_APP_CX        16777216u
 #define CXC_APP_ALLOC     4294901761u
+#define CXC_CMD_UAR       300u
+#define CXC_CMD_SAR       301u
+#define CXC_CMD_LIR       302u
 #define CXC_CMD_MAR       303u
 #define CXC_CMD_GOR       16777214u
 #define CXC_CMD_GIR       16777215u
 
 #define CXC_AUTS_LEN      30      /* RAND(16) || AUTS(14) */
 
-enum cxc_cmd { CXC_MAR = 0, CXC_GOR, CXC_GIR, CXC_NCMDS };
+#define CXC_MAX_IMPUS     16
+
+enum cxc_cmd { CXC_MAR = 0, CXC_GOR, CXC_GIR, CXC_SAR, CXC_UAR, CXC_LIR, CXC_NCMDS };
+
+/* MAR, SAR, UAR, LIR: the Cx commands. */
+#define CXC_IS_CX(cmd) ((cmd) == CXC_MAR || (cmd) >= CXC_SAR)
 
 /* Everything the command line says. */
 struct cxc_opts {
@@ -55,6 +64,8 @@ struct cxc_opts {
 	const char *dest_realm;    /* NULL: the peer's realm */
 	const char *dest_host;
 	const char *log_file;      /* NULL: stderr */
+	const char *origin_host;   /* NULL: our own identity (else: as a proxy
+	                              would forward an S-CSCF's request) */
 	int log_level;             /* FD_LOG_* threshold */
 	unsigned timeout_ms;       /* deadline for each answer */
 	unsigned connect_ms;       /* deadline for the peer to be OPEN */
@@ -62,11 +73,18 @@ struct cxc_opts {
 	int summary;               /* --count given: print the load summary */
 
 	enum cxc_cmd cmd;
-	const char *impi, *impu;
+	const char *impi, *impu;   /* impu: the first of impus */
+	const char *impus[CXC_MAX_IMPUS];
+	unsigned n_impus;
 	int omit_user_name, omit_public_identity;
-	/* mar */
+	/* mar, sar */
 	const char *scheme;
 	const char *server_name;   /* NULL: "sip:scscf." + own realm */
+	/* sar: Server-Assignment-Type; uar, lir: User-Authorization-Type */
+	int has_type;
+	uint32_t type;
+	uint32_t data_available;   /* sar: User-Data-Already-Available */
+	const char *visited;       /* uar: Visited-Network-Identifier (default: own realm) */
 	uint32_t items;
 	int has_auts;
 	uint8_t auts[CXC_AUTS_LEN];

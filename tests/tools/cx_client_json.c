@@ -8,6 +8,9 @@
  *    MAA:     "user_name","public_identity","sip_number_auth_items",
  *             "items":[{"item_number","scheme","authenticate",
  *                       "authorization","ck","ik"}],
+ *    SAA:     "user_name","user_data" (the profile XML, as text),
+ *    UAA/LIA: "server_name","server_capabilities":{"mandatory":[..],
+ *             "optional":[..],"server_names":[..]},
  *    GOA/GIA: "user_name","public_identity","migration_impi",
  *             "migration_impu","lifetime",
  *    "error_message" (only when present),
@@ -17,7 +20,8 @@
  * not valid UTF-8), numbers for integer and float types, and for other
  * OctetStrings text when the bytes are printable UTF-8, hex otherwise.
  * The AKA material (SIP-Authenticate, SIP-Authorization,
- * Confidentiality-Key, Integrity-Key) is always hex.  An AVP the
+ * Confidentiality-Key, Integrity-Key) is always hex; User-Data is always
+ * text (XML, line breaks and all) when it is valid UTF-8.  An AVP the
  * dictionary does not know (only possible without the M bit) has null for
  * its name and value.
  */
@@ -39,6 +43,11 @@
 #define K_EXP_RESULT       K(0, 297)
 #define K_EXP_RESULT_CODE  K(0, 298)
 #define K_PUBLIC_IDENTITY  K(CXC_VENDOR_3GPP, 601)
+#define K_SERVER_NAME      K(CXC_VENDOR_3GPP, 602)
+#define K_SERVER_CAPS      K(CXC_VENDOR_3GPP, 603)
+#define K_MANDATORY_CAP    K(CXC_VENDOR_3GPP, 604)
+#define K_OPTIONAL_CAP     K(CXC_VENDOR_3GPP, 605)
+#define K_USER_DATA        K(CXC_VENDOR_3GPP, 606)
 #define K_N_AUTH_ITEMS     K(CXC_VENDOR_3GPP, 607)
 #define K_AUTH_SCHEME      K(CXC_VENDOR_3GPP, 608)
 #define K_AUTHENTICATE     K(CXC_VENDOR_3GPP, 609)
@@ -115,6 +124,8 @@ static json_t *cxc_octets(const struct avp_hdr *h, const char *type_name)
 
 	if (cxc_always_hex(cxc_key(h)))
 		return cxc_hex(p, n);
+	if (cxc_key(h) == K_USER_DATA)
+		return cxc_text_or_hex(p, n, 0);
 	return cxc_text_or_hex(p, n, !cxc_is_text_type(type_name));
 }
 
@@ -284,7 +295,28 @@ static const struct { uint64_t key; const char *name; } cxc_top_fields[] = {
 	{ K_USER_NAME, "user_name" }, { K_PUBLIC_IDENTITY, "public_identity" },
 	{ K_N_AUTH_ITEMS, "sip_number_auth_items" }, { K_MIG_IMPI, "migration_impi" },
 	{ K_MIG_IMPU, "migration_impu" }, { K_MIG_LIFETIME, "lifetime" },
+	{ K_SERVER_NAME, "server_name" }, { K_USER_DATA, "user_data" },
 };
+
+/* Server-Capabilities as {"mandatory":[..],"optional":[..],"server_names":[..]}. */
+static json_t *cxc_json_caps(struct avp *g)
+{
+	json_t *o = json_pack("{s:[],s:[],s:[]}", "mandatory", "optional", "server_names");
+	struct avp *avp;
+	struct avp_hdr *h = NULL;
+
+	for (avp = cxc_first(g); o && avp; avp = cxc_next(avp)) {
+		if (fd_msg_avp_hdr(avp, &h))
+			continue;
+		if (cxc_key(h) == K_MANDATORY_CAP)
+			json_array_append_new(json_object_get(o, "mandatory"), cxc_value_of(avp));
+		else if (cxc_key(h) == K_OPTIONAL_CAP)
+			json_array_append_new(json_object_get(o, "optional"), cxc_value_of(avp));
+		else if (cxc_key(h) == K_SERVER_NAME)
+			json_array_append_new(json_object_get(o, "server_names"), cxc_value_of(avp));
+	}
+	return o;
+}
 
 static void cxc_top_field(json_t *root, struct avp *avp)
 {
@@ -294,6 +326,10 @@ static void cxc_top_field(json_t *root, struct avp *avp)
 
 	if (fd_msg_avp_hdr(avp, &h))
 		return;
+	if (cxc_key(h) == K_SERVER_CAPS) {
+		json_object_set_new(root, "server_capabilities", cxc_json_caps(avp));
+		return;
+	}
 	if (cxc_key(h) == K_AUTH_DATA_ITEM) {
 		items = json_object_get(root, "items");
 		if (!json_is_array(items))
@@ -314,6 +350,8 @@ static void cxc_defaults(json_t *root, command_code_t code)
 	static const char *const alloc[] = {
 		"user_name", "public_identity", "migration_impi", "migration_impu", "lifetime"
 	};
+	static const char *const saa[] = { "user_name", "user_data" };
+	static const char *const uaa[] = { "server_name", "server_capabilities" };
 	size_t i;
 
 	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
@@ -326,6 +364,12 @@ static void cxc_defaults(json_t *root, command_code_t code)
 	if (code == CXC_CMD_GOR || code == CXC_CMD_GIR)
 		for (i = 0; i < sizeof(alloc) / sizeof(alloc[0]); i++)
 			json_object_set_new(root, alloc[i], json_null());
+	if (code == CXC_CMD_SAR)
+		for (i = 0; i < sizeof(saa) / sizeof(saa[0]); i++)
+			json_object_set_new(root, saa[i], json_null());
+	if (code == CXC_CMD_UAR || code == CXC_CMD_LIR)
+		for (i = 0; i < sizeof(uaa) / sizeof(uaa[0]); i++)
+			json_object_set_new(root, uaa[i], json_null());
 }
 
 /* ------------------------------------------------------------ header */

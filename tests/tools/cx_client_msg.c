@@ -1,8 +1,9 @@
 /*
  * cx_client_msg.c: dictionary look-ups (once, after the configuration has
- * loaded the dictionaries) and the building of MAR, GOR and GIR.
+ * loaded the dictionaries) and the building of MAR, SAR, UAR, LIR, GOR and
+ * GIR.
  *
- * Requests are built as TS 29.229 (MAR) and doc/allocation.md (GOR, GIR)
+ * Requests are built as TS 29.229 (Cx) and doc/allocation.md (GOR, GIR)
  * write them; --omit leaves out User-Name or Public-Identity on purpose so
  * that tests can provoke DIAMETER_MISSING_AVP.
  */
@@ -15,8 +16,12 @@
 #define CXC_DICT (fd_g_config->cnf_dict)
 
 #define N_MAR (1u << CXC_MAR)
+#define N_SAR (1u << CXC_SAR)
+#define N_UAR (1u << CXC_UAR)
+#define N_LIR (1u << CXC_LIR)
+#define N_CX (N_MAR | N_SAR | N_UAR | N_LIR)
 #define N_ALLOC ((1u << CXC_GOR) | (1u << CXC_GIR))
-#define N_ALL (N_MAR | N_ALLOC)
+#define N_ALL (N_CX | N_ALLOC)
 
 static struct dict_object *cxc_cmd_obj[CXC_NCMDS];
 static struct dict_object *cxc_app_cx, *cxc_app_alloc;
@@ -27,6 +32,7 @@ static struct {
 	struct dict_object *dest_realm, *dest_host, *user_name, *public_identity;
 	struct dict_object *n_items, *auth_item, *scheme, *authorization, *server_name;
 	struct dict_object *partner, *primary, *sipdb, *lifetime, *pool;
+	struct dict_object *origin_host, *sat, *udaa, *visited, *uat;
 } cxc_avp;
 
 /* An AVP to look up, by name and vendor, and the commands that need it. */
@@ -39,8 +45,9 @@ struct cxc_avp_ref {
 
 static const struct cxc_avp_ref cxc_avp_refs[] = {
 	{ &cxc_avp.session_id,      0,              "Session-Id",                      N_ALL },
-	{ &cxc_avp.vsai,            0,              "Vendor-Specific-Application-Id",  N_MAR },
-	{ &cxc_avp.vendor_id,       0,              "Vendor-Id",                       N_MAR },
+	{ &cxc_avp.vsai,            0,              "Vendor-Specific-Application-Id",  N_CX },
+	{ &cxc_avp.vendor_id,       0,              "Vendor-Id",                       N_CX },
+	{ &cxc_avp.origin_host,     0,              "Origin-Host",                     N_ALL },
 	{ &cxc_avp.auth_app_id,     0,              "Auth-Application-Id",             N_ALL },
 	{ &cxc_avp.auth_state,      0,              "Auth-Session-State",              N_ALL },
 	{ &cxc_avp.dest_realm,      0,              "Destination-Realm",               N_ALL },
@@ -51,7 +58,11 @@ static const struct cxc_avp_ref cxc_avp_refs[] = {
 	{ &cxc_avp.auth_item,       CXC_VENDOR_3GPP, "SIP-Auth-Data-Item",             N_MAR },
 	{ &cxc_avp.scheme,          CXC_VENDOR_3GPP, "SIP-Authentication-Scheme",      N_MAR },
 	{ &cxc_avp.authorization,   CXC_VENDOR_3GPP, "SIP-Authorization",              N_MAR },
-	{ &cxc_avp.server_name,     CXC_VENDOR_3GPP, "Server-Name",                    N_MAR },
+	{ &cxc_avp.server_name,     CXC_VENDOR_3GPP, "Server-Name",                    N_MAR | N_SAR },
+	{ &cxc_avp.sat,             CXC_VENDOR_3GPP, "Server-Assignment-Type",         N_SAR },
+	{ &cxc_avp.udaa,            CXC_VENDOR_3GPP, "User-Data-Already-Available",    N_SAR },
+	{ &cxc_avp.visited,         CXC_VENDOR_3GPP, "Visited-Network-Identifier",     N_UAR },
+	{ &cxc_avp.uat,             CXC_VENDOR_3GPP, "User-Authorization-Type",        N_UAR | N_LIR },
 	{ &cxc_avp.partner,         CXC_VENDOR_MIG,  "Migration-Partner-Realm",        1u << CXC_GOR },
 	{ &cxc_avp.primary,         CXC_VENDOR_MIG,  "Migration-Primary-Realm",        1u << CXC_GIR },
 	{ &cxc_avp.sipdb,           CXC_VENDOR_MIG,  "Migration-Primary-SIPDB",        1u << CXC_GIR },
@@ -60,7 +71,7 @@ static const struct cxc_avp_ref cxc_avp_refs[] = {
 };
 
 static const command_code_t cxc_cmd_codes[CXC_NCMDS] = {
-	CXC_CMD_MAR, CXC_CMD_GOR, CXC_CMD_GIR
+	CXC_CMD_MAR, CXC_CMD_GOR, CXC_CMD_GIR, CXC_CMD_SAR, CXC_CMD_UAR, CXC_CMD_LIR
 };
 
 static struct dict_object *cxc_find_avp(vendor_id_t vendor, const char *name)
@@ -181,6 +192,21 @@ static int cxc_add_vsai(struct msg *msg)
 	return 0;
 }
 
+/* Origin-Host H in place of ours (fd_msg_add_origin wrote ours). */
+static int cxc_set_origin_host(struct msg *msg, const char *host)
+{
+	struct avp *avp = NULL;
+	union avp_value val;
+
+	CHECK_FCT(fd_msg_search_avp(msg, cxc_avp.origin_host, &avp));
+	if (!avp)
+		return ENOENT;
+	memset(&val, 0, sizeof(val));
+	val.os.data = (uint8_t *)host;
+	val.os.len = strlen(host);
+	return fd_msg_avp_setvalue(avp, &val);
+}
+
 /* ------------------------------------------------------------ commands */
 
 /* What every request carries, up to the user's identities. */
@@ -188,20 +214,25 @@ static int cxc_build_head(const struct cxc_opts *o, const struct cxc_target *t, 
 {
 	static const char tag[] = "cx_client";
 
+	unsigned i;
+
 	CHECK_FCT(fd_msg_new_session(msg, (os0_t)tag, sizeof(tag) - 1));
-	if (o->cmd == CXC_MAR)
+	if (CXC_IS_CX(o->cmd)) {
 		CHECK_FCT(cxc_add_vsai(msg));
-	if (o->cmd != CXC_MAR)
+	} else {
 		CHECK_FCT(cxc_add_u32(msg, cxc_avp.auth_app_id, CXC_APP_ALLOC));
+	}
 	CHECK_FCT(cxc_add_u32(msg, cxc_avp.auth_state, 1 /* NO_STATE_MAINTAINED */));
 	CHECK_FCT(fd_msg_add_origin(msg, 0));
+	if (o->origin_host)
+		CHECK_FCT(cxc_set_origin_host(msg, o->origin_host));
 	if (t->dest_host)
 		CHECK_FCT(cxc_add_str(msg, cxc_avp.dest_host, t->dest_host));
 	CHECK_FCT(cxc_add_str(msg, cxc_avp.dest_realm, t->dest_realm));
-	if (!o->omit_user_name)
+	if (o->impi && !o->omit_user_name)
 		CHECK_FCT(cxc_add_str(msg, cxc_avp.user_name, o->impi));
-	if (!o->omit_public_identity)
-		CHECK_FCT(cxc_add_str(msg, cxc_avp.public_identity, o->impu));
+	for (i = 0; i < o->n_impus && !o->omit_public_identity; i++)
+		CHECK_FCT(cxc_add_str(msg, cxc_avp.public_identity, o->impus[i]));
 	return 0;
 }
 
@@ -219,13 +250,12 @@ static int cxc_add_auth_item(const struct cxc_opts *o, struct msg *msg)
 	return 0;
 }
 
-static int cxc_build_mar(const struct cxc_opts *o, struct msg *msg)
+/* Server-Name: --server-name, or sip:scscf.<our realm>. */
+static int cxc_add_server_name(const struct cxc_opts *o, struct msg *msg)
 {
 	char *sname = NULL;
 	int rc;
 
-	CHECK_FCT(cxc_add_u32(msg, cxc_avp.n_items, o->items));
-	CHECK_FCT(cxc_add_auth_item(o, msg));
 	if (o->server_name)
 		return cxc_add_str(msg, cxc_avp.server_name, o->server_name);
 	if (asprintf(&sname, "sip:scscf.%s", fd_g_config->cnf_diamrlm) < 0)
@@ -233,6 +263,33 @@ static int cxc_build_mar(const struct cxc_opts *o, struct msg *msg)
 	rc = cxc_add_str(msg, cxc_avp.server_name, sname);
 	free(sname);
 	return rc;
+}
+
+static int cxc_build_mar(const struct cxc_opts *o, struct msg *msg)
+{
+	CHECK_FCT(cxc_add_u32(msg, cxc_avp.n_items, o->items));
+	CHECK_FCT(cxc_add_auth_item(o, msg));
+	return cxc_add_server_name(o, msg);
+}
+
+/* SAR: Server-Name, Server-Assignment-Type (default REGISTRATION),
+ * User-Data-Already-Available. */
+static int cxc_build_sar(const struct cxc_opts *o, struct msg *msg)
+{
+	CHECK_FCT(cxc_add_server_name(o, msg));
+	CHECK_FCT(cxc_add_u32(msg, cxc_avp.sat, o->has_type ? o->type : 1));
+	return cxc_add_u32(msg, cxc_avp.udaa, o->data_available);
+}
+
+/* UAR: Visited-Network-Identifier; UAR, LIR: User-Authorization-Type. */
+static int cxc_build_uar_lir(const struct cxc_opts *o, struct msg *msg)
+{
+	if (o->cmd == CXC_UAR)
+		CHECK_FCT(cxc_add_str(msg, cxc_avp.visited,
+				      o->visited ? o->visited : fd_g_config->cnf_diamrlm));
+	if (o->has_type)
+		CHECK_FCT(cxc_add_u32(msg, cxc_avp.uat, o->type));
+	return 0;
 }
 
 static int cxc_build_alloc(const struct cxc_opts *o, struct msg *msg)
@@ -256,8 +313,14 @@ int cxc_msg_build(const struct cxc_opts *o, const struct cxc_target *t, struct m
 
 	CHECK_FCT(fd_msg_new(cxc_cmd_obj[o->cmd], MSGFL_ALLOC_ETEID, &msg));
 	rc = cxc_build_head(o, t, msg);
-	if (!rc)
-		rc = o->cmd == CXC_MAR ? cxc_build_mar(o, msg) : cxc_build_alloc(o, msg);
+	if (!rc) {
+		switch (o->cmd) {
+		case CXC_MAR: rc = cxc_build_mar(o, msg); break;
+		case CXC_SAR: rc = cxc_build_sar(o, msg); break;
+		case CXC_UAR: case CXC_LIR: rc = cxc_build_uar_lir(o, msg); break;
+		default: rc = cxc_build_alloc(o, msg); break;
+		}
+	}
 	if (rc) {
 		fd_msg_free(msg);
 		return rc;

@@ -19,7 +19,8 @@
 #define CXC_DEFAULT_CONNECT_MS  10000u
 #define CXC_MAX_COUNT           10000000u
 
-static const char *const cxc_cmd_names[CXC_NCMDS] = { "mar", "gor", "gir" };
+static const char *const cxc_cmd_names[CXC_NCMDS] = { "mar", "gor", "gir", "sar", "uar",
+						      "lir" };
 
 const char *cxc_cmd_name(enum cxc_cmd cmd)
 {
@@ -28,7 +29,7 @@ const char *cxc_cmd_name(enum cxc_cmd cmd)
 
 const char *cxc_request_name(enum cxc_cmd cmd)
 {
-	static const char *const names[CXC_NCMDS] = { "MAR", "GOR", "GIR" };
+	static const char *const names[CXC_NCMDS] = { "MAR", "GOR", "GIR", "SAR", "UAR", "LIR" };
 
 	return names[cmd];
 }
@@ -51,6 +52,8 @@ static void cxc_usage(FILE *out)
 "  --dest-realm R           Destination-Realm (default: the peer's realm;\n"
 "                           another realm needs rt_default rules in CONF)\n"
 "  --dest-host H            Destination-Host (default: none)\n"
+"  --origin-host H          Origin-Host of the request (default: our identity;\n"
+"                           as a proxy forwards an S-CSCF's request)\n"
 "  --count N                send N requests and print a summary instead\n"
 "  --inflight K             keep at most K requests in flight (default 1)\n"
 "  --log FILE               core logs to FILE (default: stderr)\n"
@@ -63,6 +66,17 @@ static void cxc_usage(FILE *out)
 "      Cx Multimedia-Auth-Request.  Defaults: scheme Digest-AKAv1-MD5,\n"
 "      1 item, server name sip:scscf.<own realm>.  --auts takes\n"
 "      RAND(16)||AUTS(14) as 60 hex digits, sent in SIP-Authorization.\n"
+"  sar [--impi I] --impu U [--impu U2 ...] [--server-name SN] [--type N]\n"
+"      [--data-available 0|1]\n"
+"      Cx Server-Assignment-Request.  Defaults: Server-Assignment-Type 1\n"
+"      (REGISTRATION), User-Data-Already-Available 0, server name as mar.\n"
+"      The JSON has user_data (the profile XML).\n"
+"  uar --impi I --impu U [--type N] [--visited-network V]\n"
+"      Cx User-Authorization-Request (--type: User-Authorization-Type;\n"
+"      Visited-Network-Identifier defaults to our realm).\n"
+"  lir --impu U [--type N]\n"
+"      Cx Location-Info-Request.  UAA and LIA JSON have server_name and\n"
+"      server_capabilities.\n"
 "  gor --impi I --impu U --partner REALM [--lifetime S] [--pool P]\n"
 "      Get-Outbound-Migration-Identities-Request\n"
 "  gir --impi I --impu U --primary REALM [--primary-sipdb ID]\n"
@@ -79,21 +93,32 @@ static void cxc_usage(FILE *out)
 
 enum cxc_optid {
 	O_PEER = 256, O_TIMEOUT, O_CONNECT, O_DREALM, O_DHOST, O_COUNT, O_INFLIGHT,
-	O_LOG, O_IMPI, O_IMPU, O_SCHEME, O_ITEMS, O_SNAME, O_AUTS, O_OMIT,
-	O_PARTNER, O_PRIMARY, O_SIPDB, O_LIFETIME, O_POOL, O_END
+	O_LOG, O_OHOST, O_IMPI, O_IMPU, O_SCHEME, O_ITEMS, O_SNAME, O_AUTS, O_OMIT,
+	O_PARTNER, O_PRIMARY, O_SIPDB, O_LIFETIME, O_POOL, O_TYPE, O_DATA, O_VISITED, O_END
 };
 
 #define M_MAR (1u << CXC_MAR)
 #define M_GOR (1u << CXC_GOR)
 #define M_GIR (1u << CXC_GIR)
-#define M_ALL (M_MAR | M_GOR | M_GIR)
+#define M_SAR (1u << CXC_SAR)
+#define M_UAR (1u << CXC_UAR)
+#define M_LIR (1u << CXC_LIR)
+#define M_ALL (M_MAR | M_GOR | M_GIR | M_SAR | M_UAR | M_LIR)
 
 /* Which commands each subcommand option belongs to (0: global). */
 static unsigned cxc_opt_cmds(int id)
 {
 	switch (id) {
-	case O_SCHEME: case O_ITEMS: case O_SNAME: case O_AUTS:
+	case O_SCHEME: case O_ITEMS: case O_AUTS:
 		return M_MAR;
+	case O_SNAME:
+		return M_MAR | M_SAR;
+	case O_TYPE:
+		return M_SAR | M_UAR | M_LIR;
+	case O_DATA:
+		return M_SAR;
+	case O_VISITED:
+		return M_UAR;
 	case O_PARTNER:
 		return M_GOR;
 	case O_PRIMARY: case O_SIPDB:
@@ -120,6 +145,7 @@ static const struct option cxc_longopts[] = {
 	{ "count",           required_argument, NULL, O_COUNT },
 	{ "inflight",        required_argument, NULL, O_INFLIGHT },
 	{ "log",             required_argument, NULL, O_LOG },
+	{ "origin-host",     required_argument, NULL, O_OHOST },
 	{ "impi",            required_argument, NULL, O_IMPI },
 	{ "impu",            required_argument, NULL, O_IMPU },
 	{ "scheme",          required_argument, NULL, O_SCHEME },
@@ -132,6 +158,9 @@ static const struct option cxc_longopts[] = {
 	{ "primary-sipdb",   required_argument, NULL, O_SIPDB },
 	{ "lifetime",        required_argument, NULL, O_LIFETIME },
 	{ "pool",            required_argument, NULL, O_POOL },
+	{ "type",            required_argument, NULL, O_TYPE },
+	{ "data-available",  required_argument, NULL, O_DATA },
+	{ "visited-network", required_argument, NULL, O_VISITED },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -197,6 +226,7 @@ static int cxc_set_global(int id, const char *arg, struct cxc_opts *o)
 	case O_DREALM: o->dest_realm = arg; break;
 	case O_DHOST: o->dest_host = arg; break;
 	case O_LOG: o->log_file = arg; break;
+	case O_OHOST: o->origin_host = arg; break;
 	case O_TIMEOUT: rc = cxc_num("timeout", arg, 1, 3600000, &o->timeout_ms); break;
 	case O_CONNECT: rc = cxc_num("connect-timeout", arg, 1, 3600000, &o->connect_ms); break;
 	case O_COUNT:
@@ -214,7 +244,17 @@ static int cxc_set_command_opt(int id, const char *arg, struct cxc_opts *o)
 {
 	switch (id) {
 	case O_IMPI: o->impi = arg; return 0;
-	case O_IMPU: o->impu = arg; return 0;
+	case O_IMPU:
+		if (o->n_impus == CXC_MAX_IMPUS)
+			return cxc_bad("at most %d --impu", CXC_MAX_IMPUS);
+		o->impus[o->n_impus++] = arg;
+		o->impu = o->impus[0];
+		return 0;
+	case O_VISITED: o->visited = arg; return 0;
+	case O_TYPE:
+		o->has_type = 1;
+		return cxc_num("type", arg, 0, 0xffffffffUL, &o->type);
+	case O_DATA: return cxc_num("data-available", arg, 0, 1, &o->data_available);
 	case O_SCHEME: o->scheme = arg; return 0;
 	case O_SNAME: o->server_name = arg; return 0;
 	case O_PARTNER: case O_PRIMARY: o->realm = arg; return 0;
@@ -253,7 +293,7 @@ static int cxc_find_cmd(const char *name, struct cxc_opts *o)
 			return 0;
 		}
 	}
-	return cxc_bad("unknown command '%s' (mar, gor or gir)", name);
+	return cxc_bad("unknown command '%s' (mar, sar, uar, lir, gor or gir)", name);
 }
 
 /* The long name of an option, for messages. */
@@ -290,11 +330,15 @@ static int cxc_opts_check(const struct cxc_opts *o, const unsigned char *seen)
 	if (!o->conf)
 		return cxc_bad("-c CONF is required");
 	if (o->cmd == CXC_NCMDS)
-		return cxc_bad("a command is required (mar, gor or gir)");
+		return cxc_bad("a command is required (mar, sar, uar, lir, gor or gir)");
 	if ((rc = cxc_opts_check_seen(o, seen)))
 		return rc;
-	if (!o->impi && !o->omit_user_name)
+	if (o->cmd == CXC_LIR && o->impi)
+		return cxc_bad("lir takes no --impi (a LIR has no User-Name)");
+	if (!o->impi && !o->omit_user_name && o->cmd != CXC_LIR && o->cmd != CXC_SAR)
 		return cxc_bad("--impi is required");
+	if (o->n_impus > 1 && o->cmd != CXC_SAR)
+		return cxc_bad("--impu is repeatable for sar only");
 	if (!o->impu && !o->omit_public_identity)
 		return cxc_bad("--impu is required");
 	if (o->cmd == CXC_GOR && !o->realm)

@@ -3,8 +3,10 @@
  *
  * It answers Cx Multimedia-Auth-Requests (TS 29.229 6.1.7/6.1.8) for
  * subscribers read from a JSON file, with genuine Milenage AKA vectors
- * (tools/aka.c) or SIP Digest HA1s, so that the broker, Kamailio and sipp
- * can be tested against something that behaves like a real HSS.
+ * (tools/aka.c) or SIP Digest HA1s, and Server-Assignment-Requests with
+ * the subscriber's profile, so that the broker, Kamailio and sipp can be
+ * tested against something that behaves like a real HSS.  On demand it
+ * pushes a profile (PPR) or ends a registration (RTR).
  *
  * One file per role:
  *   test_hss.c        entry point, configuration file, fini
@@ -13,6 +15,9 @@
  *   test_hss_subs.c   subscribers: JSON parsing, look-up, SQN and
  *                     Server-Name state (shared with the probe)
  *   test_hss_mar.c    the MAR handler
+ *   test_hss_sar.c    the SAR handler and the subscriber's User-Data
+ *   test_hss_push.c   PPR and RTR toward the S-CSCF that registered a
+ *                     user, when asked through the trigger file
  *   test_hss_probe.c  a second, throwaway extension (test_hss_probe.fdx)
  *                     that sends MARs to the test HSS and checks the MAAs,
  *                     for tests/integration/hss_mar.sh
@@ -24,8 +29,11 @@
  *         "k": "<32 hex>" | "k_ascii": "<16 bytes>",
  *         "op": "<32 hex>" | "op_ascii": "<16 bytes>" | "opc": "<32 hex>",
  *         "amf": "8000", "sqn": "000000000020",
- *         "password": "secret", "realm": "a.test" } ],
- *     "no_zero_xres": true }
+ *         "password": "secret", "realm": "a.test",
+ *         "user_data": "<IMSSubscription>..." } ],
+ *     "no_zero_xres": true,
+ *     "ccf": "aaa://ccf.a.test",
+ *     "push_trigger": "/tmp/hss.push" }
  *
  * The *_ascii forms take the 16 bytes of the string itself, as sipp 3.6.1
  * does with aka_K= and aka_OP= (doc: INTEROP.md).  A subscriber needs AKA
@@ -33,7 +41,15 @@
  * SQN_HE, the last sequence number handed out (default 0): the first
  * vector carries sqn + 1.  "realm" (Digest only) defaults to the part of
  * the IMPI after '@'.  "no_zero_xres" redraws RAND until XRES has no zero
- * byte (sipp 3.6.1 passes RES through strlen).  Unknown keys, bad hex,
+ * byte (sipp 3.6.1 passes RES through strlen).  "user_data" replaces the
+ * profile the SAA carries (default: a minimal IMSSubscription with the
+ * IMPI and one PublicIdentity per IMPU) by that text, as it is (a test
+ * can hand out a broken one).  "ccf" adds Charging-Information with that
+ * Primary-Charging-Collection-Function-Name to registration SAAs.
+ * "push_trigger" names a file the HSS looks for every 100 ms: each line
+ * "ppr IMPI" or "rtr IMPI" sends that request to the Origin-Host of the
+ * user's last SAR; the file is removed when read, and each answer is
+ * logged ("test_hss: PPA for alice@a.test: result 2001").  Unknown keys, bad hex,
  * missing or conflicting keys stop the daemon with a message naming the
  * file, the subscriber and the key.
  *
@@ -58,7 +74,10 @@ void fd_ext_fini(void);
 
 #define THSS_VENDOR_3GPP 10415
 #define THSS_APP_CX 16777216
+#define THSS_CMD_SAR 301
 #define THSS_CMD_MAR 303
+#define THSS_CMD_RTR 304
+#define THSS_CMD_PPR 305
 
 /* Most vectors one MAA carries, whatever SIP-Number-Auth-Items asks. */
 #define THSS_MAX_ITEMS 10
@@ -87,15 +106,18 @@ void fd_ext_fini(void);
 /* ---- test_hss_dict.c --------------------------------------------------- */
 
 struct thss_dict {
-	struct dict_object *app_cx, *vendor_3gpp, *cmd_mar;
+	struct dict_object *app_cx, *vendor_3gpp, *cmd_mar, *cmd_sar, *cmd_rtr, *cmd_ppr;
 	/* base */
 	struct dict_object *session_id, *dest_realm, *user_name, *result_code;
 	struct dict_object *exp_result, *exp_result_code, *vendor_id, *auth_app_id;
 	struct dict_object *vsai, *auth_session_state, *failed_avp;
+	struct dict_object *origin_host, *origin_realm, *dest_host;
 	/* Cx */
 	struct dict_object *public_identity, *server_name, *n_auth_items, *auth_data_item;
 	struct dict_object *item_number, *auth_scheme, *sip_authenticate, *sip_authorization;
 	struct dict_object *ck, *ik, *digest_authenticate;
+	struct dict_object *sat, *udaa, *user_data, *charging_info, *primary_ccf;
+	struct dict_object *dereg_reason, *reason_code;
 	/* RFC 4740, vendor 0 (not dict_dcca_3gpp's vendor-10415 copies) */
 	struct dict_object *digest_realm, *digest_algorithm, *digest_qop, *digest_ha1;
 };
@@ -148,9 +170,13 @@ struct thss_sub {
 	uint8_t opc[AKA_OPC_LEN];
 	uint8_t amf[AKA_AMF_LEN];
 
+	char *user_data;       /* the profile to hand out as it is, or NULL */
+
 	pthread_mutex_t lock;  /* guards what follows */
 	uint64_t sqn;          /* SQN_HE: the last SQN handed out */
-	char *server_name;     /* last Server-Name of a MAR, or NULL */
+	char *server_name;     /* last Server-Name of a MAR or SAR, or NULL */
+	char *scscf_host;      /* Origin-Host and -Realm of the last SAR, or NULL */
+	char *scscf_realm;
 };
 
 struct thss_subs {
@@ -186,11 +212,21 @@ uint64_t thss_sub_sqn_take(struct thss_sub *s, unsigned n, const uint64_t *sqn_m
 int thss_sub_server_set(struct thss_sub *s, const char *server_name);
 void thss_sub_server_get(struct thss_sub *s, char *buf, size_t size);
 
+/* Remember who sent the last SAR (where PPR and RTR go); copy it out
+ * (empty strings when none yet; bufs of THSS_ID_MAX + 1 bytes). */
+int thss_sub_scscf_set(struct thss_sub *s, const char *host, const char *realm);
+void thss_sub_scscf_get(struct thss_sub *s, char *host, char *realm);
+
+/* The first subscriber that has that IMPU, or NULL. */
+struct thss_sub *thss_subs_find_impu(const struct thss_subs *subs, const char *impu);
+
 /* ---- test_hss.c -------------------------------------------------------- */
 
 struct thss_conf {
 	struct thss_subs subs;
 	int no_zero_xres;
+	char *ccf;           /* Primary-Charging-Collection-Function-Name, or NULL */
+	char *push_trigger;  /* the file test_hss_push.c watches, or NULL */
 };
 extern struct thss_conf thss_conf;
 
@@ -202,5 +238,23 @@ void thss_mar_fini(void);
 /* MD5(impi ":" realm ":" password) in 32 lower-case hex digits (RFC 2617);
  * out needs 33 bytes. */
 int thss_digest_ha1(const char *impi, const char *realm, const char *password, char out[33]);
+
+/* A Cx answer to *msg (the request, replaced): the application AVPs, and
+ * Result-Code base (with failed, may be NULL, in Failed-AVP) when exp is 0,
+ * else Experimental-Result {10415, exp}. */
+int thss_answer_new(struct msg **msg, const char *base, uint32_t exp, struct avp *failed);
+
+/* ---- test_hss_sar.c ---------------------------------------------------- */
+
+int thss_sar_init(void);
+void thss_sar_fini(void);
+
+/* The subscriber's profile as the SAA and PPR carry it (malloc'ed). */
+char *thss_user_data(const struct thss_sub *s);
+
+/* ---- test_hss_push.c --------------------------------------------------- */
+
+int thss_push_init(void);
+void thss_push_fini(void);
 
 #endif /* MIGBROKER_TESTS_TEST_HSS_H */

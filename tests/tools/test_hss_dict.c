@@ -46,7 +46,8 @@ int thss_dict_init(void)
 {
 	struct thss_dict *d = &thss_dict;
 	application_id_t app = THSS_APP_CX;
-	command_code_t mar = THSS_CMD_MAR;
+	command_code_t mar = THSS_CMD_MAR, sar = THSS_CMD_SAR, rtr = THSS_CMD_RTR;
+	command_code_t ppr = THSS_CMD_PPR;
 	vendor_id_t vendor = THSS_VENDOR_3GPP;
 	const struct avp_ref avps[] = {
 		{ &d->session_id, 0, "Session-Id" },
@@ -60,6 +61,16 @@ int thss_dict_init(void)
 		{ &d->vsai, 0, "Vendor-Specific-Application-Id" },
 		{ &d->auth_session_state, 0, "Auth-Session-State" },
 		{ &d->failed_avp, 0, "Failed-AVP" },
+		{ &d->origin_host, 0, "Origin-Host" },
+		{ &d->origin_realm, 0, "Origin-Realm" },
+		{ &d->dest_host, 0, "Destination-Host" },
+		{ &d->sat, THSS_VENDOR_3GPP, "Server-Assignment-Type" },
+		{ &d->udaa, THSS_VENDOR_3GPP, "User-Data-Already-Available" },
+		{ &d->user_data, THSS_VENDOR_3GPP, "User-Data" },
+		{ &d->charging_info, THSS_VENDOR_3GPP, "Charging-Information" },
+		{ &d->primary_ccf, THSS_VENDOR_3GPP, "Primary-Charging-Collection-Function-Name" },
+		{ &d->dereg_reason, THSS_VENDOR_3GPP, "Deregistration-Reason" },
+		{ &d->reason_code, THSS_VENDOR_3GPP, "Reason-Code" },
 		{ &d->public_identity, THSS_VENDOR_3GPP, "Public-Identity" },
 		{ &d->server_name, THSS_VENDOR_3GPP, "Server-Name" },
 		{ &d->n_auth_items, THSS_VENDOR_3GPP, "SIP-Number-Auth-Items" },
@@ -79,8 +90,11 @@ int thss_dict_init(void)
 
 	if (fd_dict_search(DICT, DICT_APPLICATION, APPLICATION_BY_ID, &app, &d->app_cx, ENOENT) ||
 	    fd_dict_search(DICT, DICT_COMMAND, CMD_BY_CODE_R, &mar, &d->cmd_mar, ENOENT) ||
+	    fd_dict_search(DICT, DICT_COMMAND, CMD_BY_CODE_R, &sar, &d->cmd_sar, ENOENT) ||
+	    fd_dict_search(DICT, DICT_COMMAND, CMD_BY_CODE_R, &rtr, &d->cmd_rtr, ENOENT) ||
+	    fd_dict_search(DICT, DICT_COMMAND, CMD_BY_CODE_R, &ppr, &d->cmd_ppr, ENOENT) ||
 	    fd_dict_search(DICT, DICT_VENDOR, VENDOR_BY_ID, &vendor, &d->vendor_3gpp, ENOENT)) {
-		LOG_E("test_hss: no Cx application, MAR command or 3GPP vendor in the "
+		LOG_E("test_hss: no Cx application, Cx commands or 3GPP vendor in the "
 		      "dictionary: load dict_cx.fdx before this extension");
 		return ENOENT;
 	}
@@ -149,6 +163,20 @@ int thss_add_cx_app(struct msg *m)
 	CHECK_FCT(thss_avp_add_u32(vsai, thss_dict.vendor_id, THSS_VENDOR_3GPP));
 	CHECK_FCT(thss_avp_add_u32(vsai, thss_dict.auth_app_id, THSS_APP_CX));
 	return thss_avp_add_i32(m, thss_dict.auth_session_state, 1 /* NO_STATE_MAINTAINED */);
+}
+
+int thss_answer_new(struct msg **msg, const char *base, uint32_t exp, struct avp *failed)
+{
+	struct avp *er;
+
+	CHECK_FCT(fd_msg_new_answer_from_req(DICT, msg, 0));
+	CHECK_FCT(thss_add_cx_app(*msg));
+	if (!exp)
+		return fd_msg_rescode_set(*msg, (char *)base, NULL, failed, 1);
+	CHECK_FCT(fd_msg_add_origin(*msg, 0));
+	CHECK_FCT(thss_avp_add_group(*msg, thss_dict.exp_result, &er));
+	CHECK_FCT(thss_avp_add_u32(er, thss_dict.vendor_id, THSS_VENDOR_3GPP));
+	return thss_avp_add_u32(er, thss_dict.exp_result_code, exp);
 }
 
 /* ----------------------------------------------------------------- reading */

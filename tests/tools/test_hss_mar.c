@@ -314,20 +314,10 @@ static int add_items(struct msg *ans, const struct mar *m)
 static int mar_answer(struct mar *m)
 {
 	struct msg *ans;
-	struct avp *er;
 	int ok = m->base == THSS_SUCCESS;
 
-	CHECK_FCT(fd_msg_new_answer_from_req(DICT, m->msg, 0));
+	CHECK_FCT(thss_answer_new(m->msg, base_name(m->base), m->exp, m->failed));
 	ans = *m->msg;
-	CHECK_FCT(thss_add_cx_app(ans));
-	if (m->exp) {
-		CHECK_FCT(fd_msg_add_origin(ans, 0));
-		CHECK_FCT(thss_avp_add_group(ans, thss_dict.exp_result, &er));
-		CHECK_FCT(thss_avp_add_u32(er, thss_dict.vendor_id, THSS_VENDOR_3GPP));
-		CHECK_FCT(thss_avp_add_u32(er, thss_dict.exp_result_code, m->exp));
-	} else {
-		CHECK_FCT(fd_msg_rescode_set(ans, (char *)base_name(m->base), NULL, m->failed, 1));
-	}
 	if (m->impi[0]) {
 		CHECK_FCT(thss_avp_add_str(ans, thss_dict.user_name, m->impi));
 	}

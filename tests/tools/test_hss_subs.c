@@ -216,9 +216,10 @@ static int parse_digest(json_t *o, const struct where *w, struct thss_sub *s)
 static int parse_sub(json_t *o, struct where *w, struct thss_sub *s)
 {
 	static const char *const keys[] = { "impi", "impus", "k", "k_ascii", "op", "op_ascii",
-		                            "opc", "amf", "sqn", "password", "realm", NULL };
+		                            "opc", "amf", "sqn", "password", "realm",
+		                            "user_data", NULL };
 	char where[THSS_ID_MAX + 64];
-	const char *impi;
+	const char *impi, *user_data;
 
 	if (!json_is_object(o))
 		return bad(w, "must be an object");
@@ -238,6 +239,10 @@ static int parse_sub(json_t *o, struct where *w, struct thss_sub *s)
 	CHECK_FCT(parse_digest(o, w, s));
 	if (!s->has_aka && !s->password)
 		return bad(w, "neither AKA keys (\"k\") nor a \"password\"");
+	if (opt_str(o, "user_data", w, &user_data))
+		return EINVAL;
+	if (user_data && !(s->user_data = strdup(user_data)))
+		return ENOMEM;
 	return 0;
 }
 
@@ -288,6 +293,9 @@ void thss_subs_free(struct thss_subs *subs)
 		free(s->password);
 		free(s->realm);
 		free(s->server_name);
+		free(s->user_data);
+		free(s->scscf_host);
+		free(s->scscf_realm);
 		pthread_mutex_destroy(&s->lock);
 	}
 	free(subs->v);
@@ -302,6 +310,16 @@ struct thss_sub *thss_subs_find(const struct thss_subs *subs, const char *impi)
 
 	for (i = 0; i < subs->n; i++)
 		if (subs->v[i].impi && !strcasecmp(subs->v[i].impi, impi))
+			return &subs->v[i];
+	return NULL;
+}
+
+struct thss_sub *thss_subs_find_impu(const struct thss_subs *subs, const char *impu)
+{
+	size_t i;
+
+	for (i = 0; i < subs->n; i++)
+		if (thss_sub_has_impu(&subs->v[i], impu))
 			return &subs->v[i];
 	return NULL;
 }
@@ -349,5 +367,31 @@ void thss_sub_server_get(struct thss_sub *s, char *buf, size_t size)
 {
 	pthread_mutex_lock(&s->lock);
 	snprintf(buf, size, "%s", s->server_name ? s->server_name : "");
+	pthread_mutex_unlock(&s->lock);
+}
+
+int thss_sub_scscf_set(struct thss_sub *s, const char *host, const char *realm)
+{
+	char *h = strdup(host), *r = strdup(realm);
+
+	if (!h || !r) {
+		free(h);
+		free(r);
+		return ENOMEM;
+	}
+	pthread_mutex_lock(&s->lock);
+	free(s->scscf_host);
+	free(s->scscf_realm);
+	s->scscf_host = h;
+	s->scscf_realm = r;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+void thss_sub_scscf_get(struct thss_sub *s, char *host, char *realm)
+{
+	pthread_mutex_lock(&s->lock);
+	snprintf(host, THSS_ID_MAX + 1, "%s", s->scscf_host ? s->scscf_host : "");
+	snprintf(realm, THSS_ID_MAX + 1, "%s", s->scscf_realm ? s->scscf_realm : "");
 	pthread_mutex_unlock(&s->lock);
 }

@@ -177,6 +177,87 @@ START_TEST(test_load_names_the_file)
 }
 END_TEST
 
+/* ---- the Cx commands beyond MAR: our S-CSCF (UAR/LIR), partners' TLS and
+ * visitor profile, how long registration terminations are retried ---- */
+
+#define CX_HEAD \
+	"{ \"system\": { \"realm\": \"b.test\", \"sipdb\": \"sipdb.b.test\" }," \
+	"  \"database\": \"/tmp/x.db\", \"hss\": { \"host\": \"hss.b.test\" },"
+#define CX_PARTNER(extra) \
+	"\"partners\": [ { \"realm\": \"a.test\", \"migrate_in\": true, \"migrate_out\": true" \
+	extra " } ]"
+
+START_TEST(test_defaults_tls_on_primary_profile_one_day_of_retries)
+{
+	ck_assert_int_eq(parse(CX_HEAD CX_PARTNER("") "}"), 0);
+	ck_assert_int_eq(cfg->partners[0].tls, 1);
+	ck_assert_str_eq(cfg->partners[0].profile_mode, "primary");
+	ck_assert_ptr_null(cfg->partners[0].profile_template);
+	ck_assert_str_eq(cfg->scscf_name, "");
+	ck_assert_uint_eq(cfg->scscf_mandatory.n, 0);
+	ck_assert_uint_eq(cfg->rtr_retry_for, 86400);
+}
+END_TEST
+
+START_TEST(test_scscf_and_retry_fields_are_read)
+{
+	ck_assert_int_eq(parse(CX_HEAD CX_PARTNER("") ", \"rtr_retry_for\": 600,"
+	                       "\"scscf\": { \"name\": \"sip:scscf.b.test:6060\", \"capabilities\":"
+	                       "  { \"mandatory\": [1, 2], \"optional\": [4294967295] } } }"),
+	                 0);
+	ck_assert_str_eq(cfg->scscf_name, "sip:scscf.b.test:6060");
+	ck_assert_uint_eq(cfg->scscf_mandatory.n, 2);
+	ck_assert_uint_eq(cfg->scscf_mandatory.v[1], 2);
+	ck_assert_uint_eq(cfg->scscf_optional.n, 1);
+	ck_assert_uint_eq(cfg->scscf_optional.v[0], 4294967295u);
+	ck_assert_uint_eq(cfg->rtr_retry_for, 600);
+}
+END_TEST
+
+START_TEST(test_partner_tls_and_profile_are_read)
+{
+	ck_assert_int_eq(parse(CX_HEAD CX_PARTNER(", \"tls\": false, \"profile_mode\": \"merge\","
+	                                    " \"profile_template\": \"/etc/visitors.xml\"") "}"),
+	                 0);
+	ck_assert_int_eq(cfg->partners[0].tls, 0);
+	ck_assert_str_eq(cfg->partners[0].profile_mode, "merge");
+	ck_assert_str_eq(cfg->partners[0].profile_template, "/etc/visitors.xml");
+	ck_assert_int_eq(parse(CX_HEAD CX_PARTNER(", \"profile_mode\": \"template\", \"profile_template\":"
+	                                    " \"<IMSSubscription/>\"") "}"),
+	                 0);
+	ck_assert_str_eq(cfg->partners[0].profile_template, "<IMSSubscription/>");
+}
+END_TEST
+
+START_TEST(test_bad_scscf_fields_are_named)
+{
+	refused(CX_HEAD CX_PARTNER("") ", \"scscf\": { \"name\": \"sip:a b\" } }", "scscf.name: 'sip:a b'");
+	refused(CX_HEAD CX_PARTNER("") ", \"scscf\": { \"nmae\": \"x\" } }", "scscf.nmae: unknown field");
+	refused(CX_HEAD CX_PARTNER("") ", \"scscf\": { \"capabilities\": { \"mandatory\": 1 } } }",
+	        "scscf.capabilities.mandatory: must be an array");
+	refused(CX_HEAD CX_PARTNER("") ", \"scscf\": { \"capabilities\": { \"optional\": [1, -2] } } }",
+	        "scscf.capabilities.optional: [1]: must be a whole number");
+	refused(CX_HEAD CX_PARTNER("") ", \"scscf\": { \"capabilities\": { \"optional\":"
+	        " [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17] } } }",
+	        "scscf.capabilities.optional: more than 16 numbers");
+	refused(CX_HEAD CX_PARTNER("") ", \"rtr_retry_for\": 99999999 }", "rtr_retry_for: 99999999 is out of range");
+}
+END_TEST
+
+START_TEST(test_bad_profile_settings_are_named)
+{
+	refused(CX_HEAD CX_PARTNER(", \"profile_mode\": \"own\"") "}",
+	        "partners[0].profile_mode: 'own': must be primary, template or merge");
+	refused(CX_HEAD CX_PARTNER(", \"profile_mode\": \"template\"") "}",
+	        "partners[0].profile_template: missing (profile_mode template needs it)");
+	refused(CX_HEAD CX_PARTNER(", \"profile_template\": \"/x.xml\"") "}",
+	        "partners[0].profile_template: not used with profile_mode primary");
+	refused(CX_HEAD CX_PARTNER(", \"profile_mode\": \"merge\", \"profile_template\": \"\"") "}",
+	        "partners[0].profile_template: must not be empty");
+	refused(CX_HEAD CX_PARTNER(", \"tls\": \"yes\"") "}", "partners[0].tls: must be true or false");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -193,6 +274,11 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_partner_listed_twice_or_ourselves_is_refused);
 	tcase_add_test(tc, test_json_errors_give_line_and_column);
 	tcase_add_test(tc, test_load_names_the_file);
+	tcase_add_test(tc, test_defaults_tls_on_primary_profile_one_day_of_retries);
+	tcase_add_test(tc, test_scscf_and_retry_fields_are_read);
+	tcase_add_test(tc, test_partner_tls_and_profile_are_read);
+	tcase_add_test(tc, test_bad_scscf_fields_are_named);
+	tcase_add_test(tc, test_bad_profile_settings_are_named);
 	suite_add_tcase(s, tc);
 	return s;
 }

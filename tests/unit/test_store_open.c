@@ -141,6 +141,128 @@ START_TEST(test_check_of_sound_database_is_ok)
 }
 END_TEST
 
+START_TEST(test_check_full_of_sound_database_is_ok)
+{
+	struct mig_binding b;
+	size_t problems = 99;
+
+	store_alloc_ok(MIG_DIR_OUT, "alice", STORE_PEER_BOTH, &b);
+	ck_store_ok(fx.st, mig_store_check_full(fx.st, &problems));
+	ck_assert_uint_eq(problems, 0);
+	ck_store_ok(fx.st, mig_store_check_full(fx.st, NULL));
+}
+END_TEST
+
+/* An index whose definition no longer matches its entries: every page is
+ * sound (quick_check passes), only the complete check compares the index
+ * with its table. */
+START_TEST(test_check_full_finds_an_index_that_quick_check_misses)
+{
+	struct mig_binding b;
+	size_t problems = 0;
+	int rc;
+
+	store_alloc_ok(MIG_DIR_OUT, "alice", STORE_PEER_BOTH, &b);
+	store_alloc_ok(MIG_DIR_OUT, "bob", STORE_PEER_BOTH, &b);
+	mig_store_close(fx.st);
+	store_sql_exec(fx.path, "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = "
+	               "'CREATE UNIQUE INDEX bindings_live_mig_impi ON bindings (home_impi) "
+	               "WHERE state IN (''allocated'', ''registered'')' "
+	               "WHERE name = 'bindings_live_mig_impi'");
+	fx.st = store_open(fx.path, 1, &rc);
+	ck_store_ok(fx.st, rc);
+	ck_store_ok(fx.st, mig_store_check(fx.st));
+	ck_store_rc(fx.st, mig_store_check_full(fx.st, &problems), MIG_CORRUPT);
+	ck_assert_uint_ge(problems, 2); /* each of the two rows */
+	ck_assert_ptr_nonnull(strstr(mig_store_errmsg(fx.st), "bindings_live_mig_impi"));
+}
+END_TEST
+
+/* A child process that allocates for ms milliseconds through its own handle. */
+static pid_t spawn_writer(const char *path, int ms)
+{
+	struct mig_binding b;
+	struct timespec t0;
+	mig_store_t *st;
+	char user[32];
+	pid_t pid = fork();
+	int i, rc;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid > 0)
+		return pid;
+	st = store_open(path, 0, &rc);
+	mig_store_set_generator(st, NULL, 0, STORE_REALM);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; elapsed_ms(&t0) < ms; i++) {
+		struct mig_alloc_req r;
+
+		snprintf(user, sizeof user, "w%d", i);
+		r = store_req(MIG_DIR_OUT, user, STORE_PEER_BOTH);
+		mig_binding_allocate(st, &r, &b);
+	}
+	mig_store_close(st);
+	_exit(0);
+}
+
+/* Each allocation writes its binding and its audit row in one transaction:
+ * a copy that is one snapshot has as many of each. */
+static void assert_consistent_copy(const char *path)
+{
+	mig_store_t *st;
+	size_t problems;
+	int rc;
+
+	st = store_open(path, 1, &rc);
+	ck_store_ok(st, rc);
+	ck_store_ok(st, mig_store_check_full(st, &problems));
+	mig_store_close(st);
+	ck_assert_int_eq(store_sql_int(path, "SELECT (SELECT count(*) FROM bindings) = "
+	                 "(SELECT count(*) FROM audit WHERE action = 'allocate')"), 1);
+	ck_assert_int_gt(store_sql_int(path, "SELECT count(*) FROM bindings"), 0);
+}
+
+START_TEST(test_backup_is_one_snapshot_taken_while_another_process_writes)
+{
+	char path[400], tmp[410];
+	pid_t pid = spawn_writer(fx.path, 1500);
+	int i, status;
+
+	for (i = 0; i < 100 && store_sql_int(fx.path, "SELECT count(*) FROM bindings") < 10; i++)
+		usleep(20000);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/backup%d.db", fx.dir, i);
+		ck_store_ok(fx.st, mig_store_backup(fx.st, path));
+		assert_consistent_copy(path);
+		snprintf(tmp, sizeof tmp, "%s.tmp", path);
+		ck_assert_int_ne(access(tmp, F_OK), 0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0); /* still writing */
+	waitpid(pid, &status, 0);
+}
+END_TEST
+
+START_TEST(test_backup_replaces_a_file_and_refuses_itself_or_an_unwritable_path)
+{
+	char path[400];
+	mig_store_t *ro;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/old.db", fx.dir);
+	scribble(path, 0, 4096);
+	ro = store_open(fx.path, 1, &rc); /* a read-only handle will do */
+	ck_store_ok(ro, rc);
+	ck_store_ok(ro, mig_store_backup(ro, path));
+	mig_store_close(ro);
+	ck_assert_int_eq(store_sql_int(path, "SELECT count(*) FROM partners"), 3);
+	ck_store_rc(fx.st, mig_store_backup(fx.st, fx.path), MIG_INVALID);
+	ck_assert_ptr_nonnull(strstr(mig_store_errmsg(fx.st), "is the database itself"));
+	snprintf(path, sizeof path, "%s/no/such/dir.db", fx.dir);
+	ck_store_rc(fx.st, mig_store_backup(fx.st, path), MIG_IO);
+	ck_store_rc(fx.st, mig_store_backup(fx.st, ""), MIG_INVALID);
+}
+END_TEST
+
 START_TEST(test_open_newer_schema_gives_schema_and_leaves_it_alone)
 {
 	mig_store_t *st;
@@ -392,6 +514,10 @@ static Suite *open_suite(void)
 	tcase_add_test(tc, test_open_garbage_file_gives_corrupt);
 	tcase_add_test(tc, test_damaged_page_gives_corrupt_at_open_or_check);
 	tcase_add_test(tc, test_check_of_sound_database_is_ok);
+	tcase_add_test(tc, test_check_full_of_sound_database_is_ok);
+	tcase_add_test(tc, test_check_full_finds_an_index_that_quick_check_misses);
+	tcase_add_test(tc, test_backup_is_one_snapshot_taken_while_another_process_writes);
+	tcase_add_test(tc, test_backup_replaces_a_file_and_refuses_itself_or_an_unwritable_path);
 	tcase_add_test(tc, test_open_newer_schema_gives_schema_and_leaves_it_alone);
 	tcase_add_test(tc, test_open_foreign_sqlite_database_gives_schema);
 	tcase_add_test(tc, test_upgrade_from_version_1_keeps_bindings);

@@ -335,6 +335,58 @@ START_TEST(test_audit_since_finds_exactly_the_rows_from_that_time)
 }
 END_TEST
 
+START_TEST(test_audit_last_gives_the_newest_rows_oldest_first)
+{
+	const char *actions[] = { "a1", "a2", "a3", "a4", "a5" };
+	struct mig_audit a = { .action = NULL };
+	char out[256] = "";
+	size_t i;
+
+	store_sql_exec(fx.path, "DELETE FROM audit");
+	for (i = 0; i < 5; i++) {
+		fx.now = STORE_T0 + 10 * (int64_t)i;
+		a.action = actions[i];
+		ck_store_ok(fx.st, mig_audit_add(fx.st, &a));
+	}
+	ck_store_ok(fx.st, mig_audit_last(fx.st, 0, 2, audit_cb, out));
+	ck_assert_str_eq(out, "a4,a5,");
+	out[0] = '\0';
+	ck_store_ok(fx.st, mig_audit_last(fx.st, 0, 99, audit_cb, out));
+	ck_assert_str_eq(out, "a1,a2,a3,a4,a5,");
+	out[0] = '\0';
+	ck_store_ok(fx.st, mig_audit_last(fx.st, STORE_T0 + 25, 99, audit_cb, out));
+	ck_assert_str_eq(out, "a4,a5,");
+	out[0] = '\0';
+	ck_store_ok(fx.st, mig_audit_last(fx.st, STORE_T0 + 25, 1, audit_cb, out));
+	ck_assert_str_eq(out, "a5,");
+	out[0] = '\0';
+	ck_store_ok(fx.st, mig_audit_last(fx.st, 0, 0, audit_cb, out));
+	ck_store_ok(fx.st, mig_audit_last(fx.st, STORE_T0 + 1000, 5, audit_cb, out));
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(test_audit_count_counts_one_action_from_a_time)
+{
+	struct mig_audit refused = { .action = "mar-refused", .detail = "binding revoked" };
+	struct mig_audit other = { .action = "other" };
+	uint64_t n = 99;
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		fx.now = STORE_T0 + 100 * i;
+		ck_store_ok(fx.st, mig_audit_add(fx.st, i % 2 ? &other : &refused));
+	}
+	ck_store_ok(fx.st, mig_audit_count(fx.st, "mar-refused", 0, &n));
+	ck_assert_uint_eq(n, 3);
+	ck_store_ok(fx.st, mig_audit_count(fx.st, "mar-refused", STORE_T0 + 150, &n));
+	ck_assert_uint_eq(n, 2);
+	ck_store_ok(fx.st, mig_audit_count(fx.st, "nothing", 0, &n));
+	ck_assert_uint_eq(n, 0);
+	ck_store_rc(fx.st, mig_audit_count(fx.st, "", 0, &n), MIG_INVALID);
+}
+END_TEST
+
 static Suite *state_suite(void)
 {
 	Suite *s = suite_create("mig_state");
@@ -355,6 +407,8 @@ static Suite *state_suite(void)
 	tcase_add_test(tc, test_audit_list_and_add_cover_every_change);
 	tcase_add_test(tc, test_audit_time_never_goes_back_when_the_clock_does);
 	tcase_add_test(tc, test_audit_since_finds_exactly_the_rows_from_that_time);
+	tcase_add_test(tc, test_audit_last_gives_the_newest_rows_oldest_first);
+	tcase_add_test(tc, test_audit_count_counts_one_action_from_a_time);
 	suite_add_tcase(s, tc);
 	return s;
 }

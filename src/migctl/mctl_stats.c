@@ -1,0 +1,157 @@
+/*
+ * mctl_stats.c: migctl stats [--since T]: bindings by partner, direction
+ * and state (mig_binding_stats), pool usage, and MARs refused (the broker's
+ * "mar-refused" audit rows).
+ *
+ * MARs brokered are not in the store: the broker counts them in memory and
+ * logs its counters when it stops.  The output says so rather than show a
+ * number it does not have.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "migctl.h"
+
+#define STATS_BROKERED_NOTE                                                            \
+	"not recorded in the store (the broker logs its MAR counters when it stops)"
+
+static const struct mctl_col stats_binding_cols[] = {
+	{ "partner", "PARTNER", MCTL_TEXT },
+	{ "direction", "DIR", MCTL_TEXT },
+	{ "allocated", "ALLOCATED", MCTL_INT },
+	{ "registered", "REGISTERED", MCTL_INT },
+	{ "revoked", "REVOKED", MCTL_INT },
+	{ "expired", "EXPIRED", MCTL_INT },
+	{ NULL, NULL, MCTL_TEXT }
+};
+
+/* A row per (partner, direction) with a column per state.  The store's
+ * groups come sorted by partner then direction, so a new pair starts a new
+ * row. */
+static int stats_binding_cb(void *arg, const struct mig_stat *s)
+{
+	json_t *rows = arg, *row = json_array_get(rows, json_array_size(rows) - 1);
+	static const char *const states[] = { "allocated", "registered", "revoked", "expired" };
+	size_t i;
+
+	if (!row || strcmp(json_string_value(json_object_get(row, "partner")), s->peer_realm) ||
+	    strcmp(json_string_value(json_object_get(row, "direction")), mig_dir_name(s->dir))) {
+		row = json_object();
+		mctl_set_str(row, "partner", s->peer_realm);
+		mctl_set_str(row, "direction", mig_dir_name(s->dir));
+		for (i = 0; i < sizeof states / sizeof states[0]; i++)
+			mctl_set_int(row, states[i], 0);
+		json_array_append_new(rows, row);
+	}
+	mctl_set_int(row, mig_state_name(s->state), (int64_t)s->count);
+	return 0;
+}
+
+static int stats_pool_cb(void *arg, const struct mig_pool_info *p)
+{
+	json_t *row = json_object();
+
+	mctl_pool_row(row, p);
+	json_array_append_new(arg, row);
+	return 0;
+}
+
+/* Everything in one JSON object: {bindings: [...], pools: [...], mar: {...}}. */
+static int stats_collect(struct mctl_ctx *ctx, int64_t since, json_t *all)
+{
+	json_t *bindings = json_array(), *pools = json_array(), *mar = json_object();
+	uint64_t refused = 0;
+	int rc;
+
+	json_object_set_new(all, "bindings", bindings);
+	json_object_set_new(all, "pools", pools);
+	json_object_set_new(all, "mar", mar);
+	rc = mig_binding_stats(ctx->st, stats_binding_cb, bindings);
+	if (rc == MIG_OK)
+		rc = mig_pool_list(ctx->st, stats_pool_cb, pools);
+	if (rc == MIG_OK)
+		rc = mig_audit_count(ctx->st, "mar-refused", since, &refused);
+	mctl_set_int(mar, "refused", (int64_t)refused);
+	mctl_set_int(mar, "since", since);
+	mctl_set_str(mar, "brokered", NULL);
+	return mctl_fail(ctx, rc);
+}
+
+/* One section for people: a title, then the table or "(none)". */
+static int stats_section(struct mctl_ctx *ctx, const char *title, const struct mctl_col *cols,
+                         json_t *rows)
+{
+	struct mctl_out *o;
+	size_t i;
+	json_t *row;
+
+	printf("%s\n", title);
+	if (json_array_size(rows) == 0) {
+		printf("(none)\n\n");
+		return 0;
+	}
+	o = mctl_out_new(ctx, MCTL_TABLE, cols);
+	json_array_foreach(rows, i, row)
+		mctl_out_add(o, json_incref(row));
+	if (mctl_out_end(o))
+		return MCTL_EXIT_ERROR;
+	putchar('\n');
+	return 0;
+}
+
+/* People get the same object as three sections. */
+static int stats_print(struct mctl_ctx *ctx, json_t *all)
+{
+	json_t *mar = json_object_get(all, "mar");
+	int64_t since = json_integer_value(json_object_get(mar, "since"));
+	char when[32] = "the start of the audit trail";
+
+	if (stats_section(ctx, "Bindings", stats_binding_cols, json_object_get(all, "bindings")) ||
+	    stats_section(ctx, "Pools", mctl_pool_cols, json_object_get(all, "pools")))
+		return MCTL_EXIT_ERROR;
+	if (since)
+		mctl_iso_time(when, sizeof when, since);
+	printf("MARs\nrefused   %lld (audit rows mar-refused since %s)\nbrokered  %s\n",
+	       (long long)json_integer_value(json_object_get(mar, "refused")), when,
+	       STATS_BROKERED_NOTE);
+	return 0;
+}
+
+/* --since bounds the refused count only: the other counts are now. */
+static int stats_opt(void *job, int c, const char *arg)
+{
+	(void)c;
+	return mctl_parse_time("--since", arg, (int64_t)time(NULL), job);
+}
+
+static const struct mctl_cmd stats_cmd = {
+	"stats", mctl_stats, "[--since T]",
+	"Counts: bindings by partner, direction and state; pool entries total, free\n"
+	"and used; MARs refused by the broker (its mar-refused audit rows).  MARs\n"
+	"brokered are " STATS_BROKERED_NOTE ".\n"
+	"With --json, one object: {\"bindings\": [...], \"pools\": [...], \"mar\": {...}}.\n\n"
+	"  --since T   count refused MARs from time T on (unix seconds, ISO 8601, or\n"
+	"              a duration ago such as 1h)\n"
+};
+
+/* Everything is collected first, then printed: one read-only handle. */
+int mctl_stats(struct mctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = { { "since", required_argument, NULL, 1 },
+		                              { NULL, 0, NULL, 0 } };
+	int64_t since = 0;
+	struct mctl_args a = { opts, stats_opt, &since, 0, 0 };
+	json_t *all;
+	int rc;
+
+	ctx->cmd = &stats_cmd;
+	if (!mctl_args(ctx, argc, argv, &a, &rc) || (rc = mctl_open(ctx, MCTL_READ)))
+		return rc;
+	all = json_object();
+	rc = stats_collect(ctx, since, all);
+	if (rc == 0)
+		rc = ctx->json ? mctl_json_line(json_incref(all)) : stats_print(ctx, all);
+	json_decref(all);
+	return rc;
+}
