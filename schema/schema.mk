@@ -4,4 +4,5 @@
 MIG_SCHEMA_SQL = \
 	$(top_srcdir)/schema/001_initial.sql \
 	$(top_srcdir)/schema/002_registration.sql \
-	$(top_srcdir)/schema/003_termination.sql
+	$(top_srcdir)/schema/003_termination.sql \
+	$(top_srcdir)/schema/004_counters.sql

@@ -169,6 +169,12 @@ const char *const mig_sql[MIG_Q_COUNT] = {
 	/* No index on action (every change would pay for it): a scan from id ?1. */
 	[MIG_Q_AUDIT_COUNT] =
 		"SELECT count(*) FROM audit WHERE id >= ?1 AND ts >= ?2 AND action = ?3",
+
+	[MIG_Q_COUNTER_ADD] =
+		"INSERT INTO counters (name, value, updated) VALUES (?1, ?2, ?3) "
+		"ON CONFLICT (name) DO UPDATE SET value = value + excluded.value, "
+		"updated = excluded.updated",
+	[MIG_Q_COUNTER_GET] = "SELECT value, updated FROM counters WHERE name = ?1",
 };
 
 /*

@@ -417,4 +417,12 @@ int mig_rtr_failed(mig_store_t *st, int64_t id, const char *error);
  * transaction.  MIG_NOTFOUND when the row is gone. */
 int mig_rtr_finish(mig_store_t *st, int64_t id, const char *action, const char *detail);
 
+/* ---- Counters (schema 4, mig_counter.c) ------------------------------- */
+
+/* Add delta to the running total name (1..32 bytes of [a-z0-9_.-]), made
+ * at 0 on first use; not audited (usage, not a change).  And read one:
+ * *value and *updated (may be NULL) are 0 for a total never added to. */
+int mig_counter_add(mig_store_t *st, const char *name, int64_t delta);
+int mig_counter_get(mig_store_t *st, const char *name, int64_t *value, int64_t *updated);
+
 #endif /* MIG_STORE_H */

@@ -163,27 +163,87 @@ static size_t db_take(struct db_update *batch)
 	return n;
 }
 
+/*
+ * The in-memory counters, added to the store's running totals (schema 4)
+ * about once a second, so that migctl stats can show what the broker did:
+ * the answer path only increments atomics.  flushed[] is what was already
+ * added; only this thread touches it.
+ */
+#define DB_FLUSH_S 1
+enum { DB_C_IN, DB_C_BROKERED, DB_C_LOCAL, DB_C_REFUSED, DB_C_N };
+static const char *const db_counter_kind[DB_C_N] = { "in", "brokered", "local", "refused" };
+
+static uint64_t db_counter_now(enum sipdb_cmd cmd, int kind)
+{
+	struct sipdb_cmd_stats *c = &sipdb_stats.cmd[cmd];
+	atomic_ulong *v[DB_C_N] = { &c->in, &c->brokered, &c->local, &c->refused };
+
+	return atomic_load(v[kind]);
+}
+
+static void db_flush_counters(mig_store_t *st)
+{
+	static uint64_t flushed[SIPDB_NCMDS][DB_C_N];
+	uint64_t now[SIPDB_NCMDS][DB_C_N];
+	char name[40];
+	int cmd, kind, rc;
+
+	if (mig_store_begin(st) != MIG_OK)
+		return;
+	rc = MIG_OK;
+	for (cmd = 0; cmd < SIPDB_NCMDS; cmd++)
+		for (kind = 0; kind < DB_C_N; kind++) {
+			now[cmd][kind] = db_counter_now((enum sipdb_cmd)cmd, kind);
+			if (rc != MIG_OK || now[cmd][kind] == flushed[cmd][kind])
+				continue;
+			snprintf(name, sizeof(name), "%s.%s", sipdb_cmd_lower((enum sipdb_cmd)cmd),
+			         db_counter_kind[kind]);
+			rc = mig_counter_add(st, name, (int64_t)(now[cmd][kind] - flushed[cmd][kind]));
+		}
+	if (rc == MIG_OK && mig_store_commit(st) == MIG_OK) {
+		memcpy(flushed, now, sizeof(flushed));
+		return;
+	}
+	/* Nothing was added: the next flush adds these deltas again. */
+	fd_log_error("mig_sipdb: counters not saved: %s", mig_store_errmsg(st));
+	mig_store_rollback(st);
+}
+
+/* Wait for updates, at most until the next counter flush. */
+static void db_wait(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += DB_FLUSH_S;
+	while (!db_q.count && !db_q.stop &&
+	       pthread_cond_timedwait(&db_q.cond, &db_q.lock, &t) == 0)
+		;
+}
+
 static void *db_writer(void *unused)
 {
 	struct db_update *batch = malloc(DB_QUEUE_LEN * sizeof(*batch));
 	mig_store_t *st = sipdb_db_open();
+	time_t last_flush = time(NULL);
 	size_t n;
+	int stop;
 
 	(void)unused;
 	fd_log_threadname("mig_sipdb writer");
-	for (;;) {
+	do {
 		pthread_mutex_lock(&db_q.lock);
-		while (!db_q.count && !db_q.stop)
-			pthread_cond_wait(&db_q.cond, &db_q.lock);
-		if (!db_q.count && db_q.stop) {
-			pthread_mutex_unlock(&db_q.lock);
-			break;
-		}
+		db_wait();
+		stop = db_q.stop && !db_q.count;
 		n = db_take(batch);
 		pthread_mutex_unlock(&db_q.lock);
-		if (st && batch)
+		if (st && batch && n)
 			db_apply(st, batch, n);
-	}
+		if (st && (stop || time(NULL) - last_flush >= DB_FLUSH_S)) {
+			db_flush_counters(st);
+			last_flush = time(NULL);
+		}
+	} while (!stop);
 	mig_store_close(st);
 	free(batch);
 	return NULL;

@@ -37,6 +37,9 @@ const struct mctl_col mctl_binding_cols[] = {
 	{ "expires", "EXPIRES", MCTL_EXPIRY },
 	{ "last_used", NULL, MCTL_TIME },
 	{ "ended", NULL, MCTL_TIME },
+	/* binding show only: */
+	{ "scscf_host", NULL, MCTL_TEXT },
+	{ "rtr_pending", NULL, MCTL_TEXT },
 	{ NULL, NULL, MCTL_TEXT }
 };
 
@@ -63,12 +66,50 @@ void mctl_binding_row(struct mctl_ctx *ctx, json_t *row, const struct mig_bindin
 	mctl_set_int(row, "ended", b->ended);
 }
 
+/* The registration termination still to be sent for a binding, if any. */
+struct rtr_find {
+	int64_t binding_id;
+	char text[MIG_IDENT_MAX + 96];
+};
+
+static int rtr_find_cb(void *arg, const struct mig_rtr *r)
+{
+	struct rtr_find *f = arg;
+	char next[32];
+
+	if (r->binding_id != f->binding_id)
+		return 0;
+	mctl_iso_time(next, sizeof(next), r->next_try);
+	snprintf(f->text, sizeof(f->text), "%s, %lld attempt(s), next %s%s%s", r->reason,
+	         (long long)r->attempts, r->next_try ? next : "now",
+	         r->last_error[0] ? ", last error: " : "", r->last_error);
+	return 1;
+}
+
+/* Where the binding is registered (the node a termination goes to) and a
+ * termination the broker has not delivered yet: what an operator checks
+ * after a revoke (the broker retries until the partner answers). */
+static void binding_show_registration(struct mctl_ctx *ctx, json_t *row,
+                                      const struct mig_binding *b)
+{
+	char host[MIG_IDENT_MAX + 1] = "";
+	struct rtr_find f = { b->id, "" };
+
+	if (mig_binding_host(ctx->st, b->id, host) != MIG_OK)
+		host[0] = '\0';
+	mig_rtr_list(ctx->st, rtr_find_cb, &f);
+	mctl_set_str(row, "scscf_host", or_null(host));
+	mctl_set_str(row, "rtr_pending", or_null(f.text));
+}
+
 /* One binding, every field, as a record (or a JSON array of one). */
 static int binding_print(struct mctl_ctx *ctx, const struct mig_binding *b)
 {
 	struct mctl_out *o = mctl_out_new(ctx, MCTL_RECORD, mctl_binding_cols);
+	json_t *row = mctl_out_row(o);
 
-	mctl_binding_row(ctx, mctl_out_row(o), b);
+	mctl_binding_row(ctx, row, b);
+	binding_show_registration(ctx, row, b);
 	return mctl_out_end(o);
 }
 

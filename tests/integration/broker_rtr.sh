@@ -101,10 +101,16 @@ migctl brka "$MB_OUT_IMPI" "test: revoked while B is down"
 mig_check "with B down, the RTR stays queued, attempts counted and why" \
 	mig_wait_for 10 sh -c "test \"\$(sqlite3 '$MIG_TMP/brka.db' \"select attempts > 0 and last_error <> '' from pending_rtr\")\" = 1"
 mb_sql brka "select attempts||' attempt(s), last error: '||last_error from pending_rtr" | sed 's/^/# /'
+mig_check "migctl binding show tells the operator the RTR is still pending" \
+	sh -c "$(printf '%s' "$MIGCTL") --db '$MIG_TMP/brka.db' --json binding show '$MB_OUT_IMPI' | jq -e '.[0].rtr_pending | test(\"revoked, [1-9][0-9]* attempt\")'"
+mig_check "... and where she was registered" \
+	sh -c "$(printf '%s' "$MIGCTL") --db '$MIG_TMP/brka.db' --json binding show '$MB_OUT_IMPI' | jq -e '.[0].scscf_host == \"sipdb.b.test\"'"
 mig_fd_start brkb
 mig_fd_wait_ready brkb || mig_fail "brkb did not restart"
 mig_check "B back: its S-CSCF receives the RTR" mig_wait_for 30 rtr_for "$MB_IN_IMPI"
 mig_check "... and A's queue empties" mig_wait_for 10 sh -c "test \"\$(sqlite3 '$MIG_TMP/brka.db' 'select count(*) from pending_rtr')\" = 0"
+mig_check "... and migctl no longer shows it pending" \
+	sh -c "$(printf '%s' "$MIGCTL") --db '$MIG_TMP/brka.db' --json binding show '$MB_OUT_IMPI' | jq -e '.[0].rtr_pending == null'"
 
 # ---- an S-CSCF that does not answer (Kamailio, for an identity it does
 # not hold): B times out and answers A 5003 IDENTITY_NOT_REGISTERED, which

@@ -88,7 +88,7 @@ for key in "$A_ID" "$A_IMPI" "$A_IMPU"; do
 done
 mig_check "... with where it is registered" mctl_json '.[0] | "\(.state) \(.server_name)"' "registered sip:scscf.b.test:6060"
 mig_check "... and the stable fields of the man page" mctl_json '.[0] | keys_unsorted | join(",")' \
-	id,direction,state,live,mig_impi,mig_impu,home_impi,home_impu,peer_realm,peer_sipdb,server_name,pool,created,expires,last_used,ended
+	id,direction,state,live,mig_impi,mig_impu,home_impi,home_impu,peer_realm,peer_sipdb,server_name,pool,created,expires,last_used,ended,scscf_host,rtr_pending
 mctl_db binding show "$A_ID"
 mig_check "show for people: a field a line" mctl_out_has "sip:scscf.b.test:6060"
 mctl_db binding show 999

@@ -34,6 +34,8 @@ mctl_a --json audit --limit 20
 mig_check "... and A audits the refusal" refused "$MB_OUT_IMPI"
 mctl_a --json stats
 mig_check "migctl stats counts it" mctl_json '.mar.refused >= 1'
+mig_check "migctl stats shows what A's running broker received and brokered" \
+	mig_wait_for 5 sh -c "'$MCTL' --db '$MIG_TMP/brka.db' --json stats | jq -e '.mar.received >= 2 and .mar.brokered >= 1 and .mar.counted_until > 0' >/dev/null"
 
 # Revocation of everything at one partner, after a fresh allocation.
 mb_allocate

@@ -23,7 +23,7 @@
 #
 # Kamailio 5.6.3 handles an RTR by marking the contacts "Contact deleted"
 # and nothing else (see step 5); the drop is read from its usrloc.  The
-# revocation is raw SQL on A's store (io_revoke) until migctl lands; the
+# revocation is done with migctl on A's store (io_revoke); the
 # store's trigger queues the RTR either way.
 . "$top_srcdir/tests/integration/lib.sh"
 mig_test_init interop_register

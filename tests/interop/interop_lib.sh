@@ -33,7 +33,7 @@
 #   io_allocate USER           GOR at A then GIR at B for USER@a.test; sets
 #                              IO_OUT_IMPI/IMPU and IO_IN_IMPI/IMPU
 #   io_sql NAME SQL            SQL on broker NAME's store (brka, brkb)
-#   io_revoke USER             A revokes USER@a.test (raw SQL until migctl)
+#   io_revoke USER             A's operator revokes USER@a.test with migctl
 #   io_sipp NAME SCENARIO IMPI IMPU [K OP AMF]
 #                              run the sipp UE once (bounded); sets
 #                              IO_SIPP_RC; logs in NAME.sipp.{out,msg,err}
@@ -446,7 +446,9 @@ io_sql()
 # store's trigger queues the registration termination either way.
 io_revoke()
 {
-	io_sql brka "update bindings set state='revoked', ended=strftime('%s') where home_impi='$1@a.test'"
+	timeout 30 "$top_builddir/src/migctl/migctl" --db "$MIG_TMP/brka.db" \
+		binding revoke --user "$1@a.test" --reason "interop test" >"$MIG_TMP/revoke.out" 2>&1 ||
+		{ cat "$MIG_TMP/revoke.out"; mig_fail "migctl binding revoke --user $1@a.test failed"; }
 }
 
 io_sipp()

@@ -387,6 +387,25 @@ START_TEST(test_audit_count_counts_one_action_from_a_time)
 }
 END_TEST
 
+START_TEST(test_counters_add_up_and_remember_when)
+{
+	int64_t v, updated;
+
+	ck_store_ok(fx.st, mig_counter_get(fx.st, "mar.brokered", &v, &updated));
+	ck_assert_int_eq(v, 0);
+	ck_assert_int_eq(updated, 0);
+	ck_store_ok(fx.st, mig_counter_add(fx.st, "mar.brokered", 5));
+	fx.now += 10;
+	ck_store_ok(fx.st, mig_counter_add(fx.st, "mar.brokered", 7));
+	ck_store_ok(fx.st, mig_counter_add(fx.st, "mar.in", 1));
+	ck_store_ok(fx.st, mig_counter_get(fx.st, "mar.brokered", &v, &updated));
+	ck_assert_int_eq(v, 12);
+	ck_assert_int_eq(updated, fx.now);
+	ck_store_rc(fx.st, mig_counter_add(fx.st, "MAR brokered", 1), MIG_INVALID);
+	ck_store_rc(fx.st, mig_counter_get(fx.st, "", &v, NULL), MIG_INVALID);
+}
+END_TEST
+
 static Suite *state_suite(void)
 {
 	Suite *s = suite_create("mig_state");
@@ -409,6 +428,7 @@ static Suite *state_suite(void)
 	tcase_add_test(tc, test_audit_since_finds_exactly_the_rows_from_that_time);
 	tcase_add_test(tc, test_audit_last_gives_the_newest_rows_oldest_first);
 	tcase_add_test(tc, test_audit_count_counts_one_action_from_a_time);
+	tcase_add_test(tc, test_counters_add_up_and_remember_when);
 	suite_add_tcase(s, tc);
 	return s;
 }
