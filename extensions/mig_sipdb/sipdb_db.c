@@ -209,6 +209,42 @@ static void db_flush_counters(mig_store_t *st)
 	mig_store_rollback(st);
 }
 
+/*
+ * Partner settings changed with migctl reach the running broker here, about
+ * once a second: for each configured partner, the store's migrate_in,
+ * migrate_out and obfuscate replace ours, and a partner removed from the
+ * store is allowed nothing.  Only these flags are refreshed: the strings
+ * (SIP database identity, profile) stay as configured, since request
+ * threads read them without a lock.  The flags are single ints, written
+ * atomically; a request sees either the old or the new value.  At start
+ * the configuration file is written into the store (sipdb.c): the file
+ * wins at restart.
+ */
+static void db_refresh_partners(mig_store_t *st)
+{
+	size_t i;
+
+	for (i = 0; i < sipdb_conf->n_partners; i++) {
+		struct mig_partner_conf *c = &sipdb_conf->partners[i];
+		struct mig_partner p;
+		int rc = mig_partner_get(st, c->realm, &p);
+
+		if (rc != MIG_OK && rc != MIG_NOTFOUND)
+			continue;
+		if (rc == MIG_NOTFOUND)
+			memset(&p, 0, sizeof(p));
+		if (p.allow_in != c->migrate_in || p.allow_out != c->migrate_out ||
+		    (rc == MIG_OK && p.obfuscate != c->obfuscate))
+			fd_log_notice("mig_sipdb: partner '%s' now: migrate in %s, out %s%s", c->realm,
+			              p.allow_in ? "yes" : "no", p.allow_out ? "yes" : "no",
+			              rc == MIG_NOTFOUND ? " (removed from the store)" : "");
+		__atomic_store_n(&c->migrate_in, p.allow_in, __ATOMIC_RELAXED);
+		__atomic_store_n(&c->migrate_out, p.allow_out, __ATOMIC_RELAXED);
+		if (rc == MIG_OK)
+			__atomic_store_n(&c->obfuscate, p.obfuscate, __ATOMIC_RELAXED);
+	}
+}
+
 /* Wait for updates, at most until the next counter flush. */
 static void db_wait(void)
 {
@@ -241,6 +277,7 @@ static void *db_writer(void *unused)
 			db_apply(st, batch, n);
 		if (st && (stop || time(NULL) - last_flush >= DB_FLUSH_S)) {
 			db_flush_counters(st);
+			db_refresh_partners(st);
 			last_flush = time(NULL);
 		}
 	} while (!stop);

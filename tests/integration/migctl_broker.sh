@@ -2,8 +2,9 @@
 # migctl against running brokers: the broker reads the store on every MAR,
 # so a revocation made with migctl refuses the very next MAR, without a
 # restart: per user at the primary system A, per partner at A, and a single
-# inbound binding at the partner system B.  Reads work while the brokers
-# write (WAL).
+# inbound binding at the partner system B.  Partner settings changed with
+# migctl reach the running brokers too.  Reads work while the brokers write
+# (WAL).
 . "$top_srcdir/tests/integration/lib.sh"
 mig_test_init migctl_broker
 . "$top_srcdir/tests/integration/client_lib.sh"
@@ -57,6 +58,24 @@ mar_b
 mig_check "the very next MAR at B gets 5003 from B itself" cxc_json .result_code 5003
 mctl_b --json audit --limit 20
 mig_check "... audited at B" refused "$MB_IN_IMPI"
+
+# Partner settings: a change made with migctl reaches the running broker
+# (within its one-second refresh), in both directions.
+mb_allocate
+mar_b
+mig_check "a fresh allocation: the MAR at B succeeds" cxc_json .result_code 2001
+mctl_b partner set a.test --migrate-in no
+mig_check "B's operator stops A's users from migrating in: exit 0" mctl_rc_is 0
+b_refuses() { mar_b; cxc_json .result_code 5003 >/dev/null; }
+mig_check "... and B's running broker refuses the next MARs (5003)" mig_wait_for 5 b_refuses
+mctl_b partner set a.test --migrate-in yes
+b_serves() { mar_b; cxc_json .result_code 2001 >/dev/null; }
+mig_check "allowed again, the MAR succeeds without a restart" mig_wait_for 5 b_serves
+mctl_a partner set b.test --migrate-out no
+mig_check "A's operator stops its users from migrating to B" mig_wait_for 5 b_refuses
+mig_check "... and A audits why" sh -c "'$MCTL' --db '$MIG_TMP/brka.db' --json audit --limit 5 | jq -e '[.[] | select(.action == \"mar-refused\")] | length > 0' >/dev/null"
+mctl_a partner set b.test --migrate-out yes
+mig_check "... and allowed again" mig_wait_for 5 b_serves
 
 mctl_a db check
 mig_check "A's store passes the complete check while the broker runs" mctl_rc_is 0
