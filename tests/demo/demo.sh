@@ -11,6 +11,7 @@ mig_test_init demo
 . "$top_srcdir/tests/integration/broker_lib.sh"
 
 AKA_UE=$top_builddir/tests/tools/aka_ue
+MIGCTL=$top_builddir/src/migctl/migctl
 step() { printf '\n== %s\n' "$*"; }
 show() { jq -r "$1" "$CXC_OUT"; }
 
@@ -45,13 +46,18 @@ for i in 0 1; do
 		mig_fail "vector $i is not genuine"
 done
 
-step "Bindings"
-echo "   broker A: $(mb_sql brka "select direction||' '||mig_impi||' -> '||home_impi||' ('||peer_realm||', '||state||')' from bindings")"
-echo "   broker B: $(mb_sql brkb "select direction||' '||mig_impi||' -> '||home_impi||' ('||peer_realm||', '||state||')' from bindings")"
+step "Bindings, as each operator sees them (migctl binding list)"
+echo "   broker A:"; "$MIGCTL" --db "$MIG_TMP/brka.db" binding list | sed 's/^/     /'
+echo "   broker B:"; "$MIGCTL" --db "$MIG_TMP/brkb.db" binding list | sed 's/^/     /'
 
 step "Step 6.2.3: A revokes alice's migration; B's next MAR is refused by A"
-mb_sql brka "update bindings set state='revoked', ended=strftime('%s') where mig_impi='$out_impi'"
+echo "   A's operator: migctl binding revoke --user alice@a.test"
+"$MIGCTL" --db "$MIG_TMP/brka.db" binding revoke --user alice@a.test --reason demo | sed 's/^/     /'
+echo "   B's S-CSCF asks again:"
 cxc_run scscfb --dest-host sipdb.b.test mar --impi "$in_impi" --impu "$in_impu"
 show '"   S-CSCF B <- broker B: MAA result \(.result_code) (DIAMETER_AUTHORIZATION_REJECTED)"'
+step "Broker A's statistics (migctl stats)"
+sleep 1.2
+"$MIGCTL" --db "$MIG_TMP/brka.db" stats | sed -n '/^MARs/,$p' | sed 's/^/     /'
 step "Done: logs of every daemon are in $MIG_TMP (kept with MIG_KEEP_TMP=1)"
 mig_pass
