@@ -1,0 +1,23 @@
+#!/bin/sh
+# Smoke test of the MAR benchmark's generator on the brokered path
+# (tests/bench/bench_mar.sh): B's S-CSCF sends 300 MARs, 32 in flight, for
+# alice's migration identity at B; every one crosses brkb => brka -> hssa
+# and back, and is answered 2001.  Quick: a few seconds.
+. "$top_srcdir/tests/integration/lib.sh"
+mig_test_init bench_smoke
+. "$top_srcdir/tests/integration/client_lib.sh"
+. "$top_srcdir/tests/integration/broker_lib.sh"
+
+mb_setup true
+mb_start
+mb_allocate
+
+cxc_run scscfb --count 300 --inflight 32 --dest-host sipdb.b.test \
+	mar --impi "$MB_IN_IMPI" --impu "$MB_IN_IMPU"
+mig_check "300 brokered MARs, 32 in flight: exit 0" cxc_rc_is 0
+mig_check "... all 300 answered, none expired, lost or unsent" cxc_json \
+	'[.count, .inflight, .answered, .expired, .lost, .send_failed] == [300, 32, 300, 0, 0, 0]'
+mig_check "... all 2001" cxc_json '.result_codes == {"2001": 300}'
+mig_check "... latencies and a rate" cxc_json \
+	'(.latency_ms | .min > 0 and .min <= .median and .median <= .p99 and .p99 <= .max) and .answers_per_s > 0'
+mig_pass
