@@ -65,6 +65,9 @@
 # tshark decrypts the link with them.  IO_BORDER_PLAIN=1 runs it plaintext
 # ("tls": false).  MIG_TEST_DEBUG and MIG_KEEP_TMP as in lib.sh.
 
+# The allocation steps (GOR at A, GIR at B) are the broker tests' own.
+. "$top_srcdir/tests/integration/broker_lib.sh"
+
 IO_SRC=$top_srcdir/tests/interop
 IO_SIPDB=$top_builddir/extensions/mig_sipdb/.libs/mig_sipdb.fdx
 IO_HSS=$top_builddir/tests/tools/.libs/test_hss.fdx
@@ -423,16 +426,9 @@ io_kam_log_has()
 
 io_allocate()
 {
-	cxc_run cmsa --dest-host sipdb.a.test gor --impi "$1@a.test" \
-		--impu "sip:$1@a.test" --partner b.test
-	cxc_json .result_code 2001 || { cxc_show; mig_fail "GOR at A for $1 failed"; }
-	IO_OUT_IMPI=$(jq -r .migration_impi "$CXC_OUT")
-	IO_OUT_IMPU=$(jq -r .migration_impu "$CXC_OUT")
-	cxc_run cmsb --dest-host sipdb.b.test gir --impi "$IO_OUT_IMPI" \
-		--impu "$IO_OUT_IMPU" --primary a.test --primary-sipdb sipdb.a.test
-	cxc_json .result_code 2001 || { cxc_show; mig_fail "GIR at B for $1 failed"; }
-	IO_IN_IMPI=$(jq -r .migration_impi "$CXC_OUT")
-	IO_IN_IMPU=$(jq -r .migration_impu "$CXC_OUT")
+	mb_allocate "$1"
+	IO_OUT_IMPI=$MB_OUT_IMPI IO_OUT_IMPU=$MB_OUT_IMPU
+	IO_IN_IMPI=$MB_IN_IMPI IO_IN_IMPU=$MB_IN_IMPU
 }
 
 io_sql()
