@@ -16,6 +16,9 @@
  * kept in the handle.  The text of each is in mig_sql.c, next to the
  * indexes it relies on.
  */
+/* The columns of a pending_rtr row, as mig_rtr.c reads them. */
+#define MIG_RTR_COLUMNS "id, binding_id, reason, created, attempts, next_try, last_error"
+
 enum mig_q {
 	MIG_Q_BEGIN,
 	MIG_Q_COMMIT,
@@ -74,6 +77,15 @@ enum mig_q {
 	MIG_Q_AUDIT_AT,
 	MIG_Q_AUDIT_LAST,
 	MIG_Q_AUDIT_COUNT,
+
+	MIG_Q_HOST_SET,
+	MIG_Q_HOST_GET,
+	MIG_Q_RTR_DUE,
+	MIG_Q_RTR_LIST,
+	MIG_Q_RTR_ATTEMPT,
+	MIG_Q_RTR_FAILED,
+	MIG_Q_RTR_BINDING,
+	MIG_Q_RTR_DELETE,
 
 	MIG_Q_COUNTER_ADD,
 	MIG_Q_COUNTER_GET,

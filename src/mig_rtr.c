@@ -6,71 +6,14 @@
  * The rows of pending_rtr are written by a trigger, in the transaction that
  * revokes or expires a registered binding, so any process that revokes
  * (migctl, the broker) queues them; the broker sends and deletes them.
- * These statements run once per registration or termination, far off the
- * hot path: they are prepared per call rather than cached in the handle.
+ * The statements are the handle's cached ones (mig_sql.c), like every
+ * other query of the store.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "mig_int.h"
-
-#define RTR_COLUMNS "id, binding_id, reason, created, attempts, next_try, last_error"
-
-/*
- * Prepare sql and bind parameters 1.. from fmt ('t' text, 'i' int64); NULL
- * on failure with the handle's error set.  Finalize the result.
- */
-static sqlite3_stmt *mig_rtr_prepare(mig_store_t *st, const char *sql, const char *fmt, ...)
-{
-	sqlite3_stmt *s = NULL;
-	va_list ap;
-	int i, rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-
-	va_start(ap, fmt);
-	for (i = 0; rc == SQLITE_OK && fmt[i]; i++) {
-		if (fmt[i] == 't')
-			rc = sqlite3_bind_text(s, i + 1, va_arg(ap, const char *), -1,
-			                       SQLITE_TRANSIENT);
-		else
-			rc = sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
-	}
-	va_end(ap);
-	if (rc != SQLITE_OK) {
-		mig_dberr(st, rc, "pending_rtr");
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
-
-/* Run a prepared change; *changed (may be NULL) gets the rows it touched. */
-static int mig_rtr_run(mig_store_t *st, sqlite3_stmt *s, size_t *changed)
-{
-	int rc;
-
-	if (s == NULL)
-		return st->err;
-	rc = mig_run(st, s);
-	if (rc == MIG_OK && changed)
-		*changed = (size_t)sqlite3_changes(st->db);
-	sqlite3_finalize(s);
-	return rc;
-}
-
-/* Walk the rows of a prepared query (NULL: the handle's error), then
- * finalize it. */
-static int mig_rtr_rows(mig_store_t *st, sqlite3_stmt *s, int (*each)(void *, sqlite3_stmt *),
-                        void *ctx)
-{
-	int rc;
-
-	if (s == NULL)
-		return st->err;
-	rc = mig_walk(st, s, each, ctx);
-	sqlite3_finalize(s);
-	return rc;
-}
 
 /* ---- Where a registration lives ---------------------------------------- */
 
@@ -86,8 +29,7 @@ int mig_binding_register_host(mig_store_t *st, int64_t id, const char *server,
 		return rc;
 	rc = mig_binding_register(st, id, server);
 	if (rc == MIG_OK && host && *host)
-		rc = mig_rtr_run(st, mig_rtr_prepare(st, "UPDATE bindings SET scscf_host = ?2 "
-		                                         "WHERE id = ?1", "it", id, host), NULL);
+		rc = mig_exec(st, MIG_Q_HOST_SET, "it", id, host);
 	return mig_tx_leave(st, rc);
 }
 
@@ -102,8 +44,7 @@ int mig_binding_host(mig_store_t *st, int64_t id, char *host)
 	int rc;
 
 	host[0] = '\001';
-	rc = mig_rtr_rows(st, mig_rtr_prepare(st, "SELECT coalesce(scscf_host, '') FROM bindings "
-	                                          "WHERE id = ?1", "i", id), mig_host_row, host);
+	rc = mig_walk(st, mig_query(st, MIG_Q_HOST_GET, "i", id), mig_host_row, host);
 	if (rc == MIG_OK && host[0] == '\001') {
 		host[0] = '\0';
 		return mig_seterr(st, MIG_NOTFOUND, "no binding with id %lld", (long long)id);
@@ -139,54 +80,47 @@ static int mig_rtr_walk(mig_store_t *st, sqlite3_stmt *s, mig_rtr_cb cb, void *a
 {
 	struct mig_rtr_walk w = { cb, arg };
 
-	return mig_rtr_rows(st, s, mig_rtr_each, &w);
+	return mig_walk(st, s, mig_rtr_each, &w);
 }
 
 /* pending_rtr_next: the due rows, oldest due first. */
 int mig_rtr_due(mig_store_t *st, int64_t now, size_t limit, mig_rtr_cb cb, void *arg)
 {
-	return mig_rtr_walk(st, mig_rtr_prepare(st, "SELECT " RTR_COLUMNS " FROM pending_rtr "
-	                                            "WHERE next_try <= ?1 ORDER BY next_try, id "
-	                                            "LIMIT ?2", "ii", now,
-	                                        limit ? (int64_t)limit : (int64_t)-1),
-	                    cb, arg);
+	return mig_rtr_walk(st, mig_query(st, MIG_Q_RTR_DUE, "ii", now,
+	                                  limit ? (int64_t)limit : (int64_t)-1), cb, arg);
 }
 
 int mig_rtr_list(mig_store_t *st, mig_rtr_cb cb, void *arg)
 {
-	return mig_rtr_walk(st, mig_rtr_prepare(st, "SELECT " RTR_COLUMNS " FROM pending_rtr "
-	                                            "ORDER BY id", ""),
-	                    cb, arg);
+	return mig_rtr_walk(st, mig_query(st, MIG_Q_RTR_LIST, ""), cb, arg);
 }
 
 /* One-row change in its own transaction; MIG_NOTFOUND when the row is gone. */
-static int mig_rtr_change(mig_store_t *st, int64_t id, sqlite3_stmt *s)
+static int mig_rtr_change(mig_store_t *st, enum mig_q q, int64_t id, const char *fmt, ...)
 {
-	size_t n = 0;
-	int rc = s ? mig_tx_enter(st) : st->err;
+	sqlite3_stmt *s;
+	va_list ap;
+	int rc = mig_tx_enter(st);
 
-	if (rc != MIG_OK) {
-		sqlite3_finalize(s);
+	if (rc != MIG_OK)
 		return rc;
-	}
-	rc = mig_rtr_run(st, s, &n);
-	if (rc == MIG_OK && n == 0)
+	va_start(ap, fmt);
+	s = mig_query_va(st, q, fmt, ap);
+	va_end(ap);
+	rc = s ? mig_run(st, s) : st->err;
+	if (rc == MIG_OK && sqlite3_changes(st->db) == 0)
 		rc = mig_seterr(st, MIG_NOTFOUND, "no pending RTR with id %lld", (long long)id);
 	return mig_tx_leave(st, rc);
 }
 
 int mig_rtr_attempt(mig_store_t *st, int64_t id, int64_t next_try)
 {
-	return mig_rtr_change(st, id, mig_rtr_prepare(st, "UPDATE pending_rtr SET attempts = "
-	                                                  "attempts + 1, next_try = ?2 WHERE id = ?1",
-	                                              "ii", id, next_try));
+	return mig_rtr_change(st, MIG_Q_RTR_ATTEMPT, id, "ii", id, next_try);
 }
 
 int mig_rtr_failed(mig_store_t *st, int64_t id, const char *error)
 {
-	return mig_rtr_change(st, id, mig_rtr_prepare(st, "UPDATE pending_rtr SET last_error = ?2 "
-	                                                  "WHERE id = ?1", "it", id,
-	                                              error ? error : ""));
+	return mig_rtr_change(st, MIG_Q_RTR_FAILED, id, "it", id, error ? error : "");
 }
 
 static int mig_rtr_binding_of(void *ctx, sqlite3_stmt *s)
@@ -201,9 +135,8 @@ static int mig_rtr_audit(mig_store_t *st, int64_t id, const char *action, const 
 	struct mig_audit a = { .action = action, .detail = detail };
 	struct mig_binding b;
 	int64_t bid = 0;
-	int rc = mig_rtr_rows(st, mig_rtr_prepare(st, "SELECT binding_id FROM pending_rtr "
-	                                              "WHERE id = ?1", "i", id),
-	                      mig_rtr_binding_of, &bid);
+	int rc = mig_walk(st, mig_query(st, MIG_Q_RTR_BINDING, "i", id), mig_rtr_binding_of,
+	                  &bid);
 
 	if (rc != MIG_OK)
 		return rc;
@@ -227,7 +160,6 @@ int mig_rtr_finish(mig_store_t *st, int64_t id, const char *action, const char *
 		return rc;
 	rc = mig_rtr_audit(st, id, action, detail);
 	if (rc == MIG_OK)
-		rc = mig_rtr_run(st, mig_rtr_prepare(st, "DELETE FROM pending_rtr WHERE id = ?1",
-		                                     "i", id), NULL);
+		rc = mig_exec(st, MIG_Q_RTR_DELETE, "i", id);
 	return mig_tx_leave(st, rc);
 }

@@ -170,6 +170,19 @@ const char *const mig_sql[MIG_Q_COUNT] = {
 	[MIG_Q_AUDIT_COUNT] =
 		"SELECT count(*) FROM audit WHERE id >= ?1 AND ts >= ?2 AND action = ?3",
 
+	/* Schema 3: who holds a registration, terminations still to send. */
+	[MIG_Q_HOST_SET] = "UPDATE bindings SET scscf_host = ?2 WHERE id = ?1",
+	[MIG_Q_HOST_GET] = "SELECT coalesce(scscf_host, '') FROM bindings WHERE id = ?1",
+	[MIG_Q_RTR_DUE] =
+		"SELECT " MIG_RTR_COLUMNS " FROM pending_rtr WHERE next_try <= ?1 "
+		"ORDER BY next_try, id LIMIT ?2",
+	[MIG_Q_RTR_LIST] = "SELECT " MIG_RTR_COLUMNS " FROM pending_rtr ORDER BY id",
+	[MIG_Q_RTR_ATTEMPT] =
+		"UPDATE pending_rtr SET attempts = attempts + 1, next_try = ?2 WHERE id = ?1",
+	[MIG_Q_RTR_FAILED] = "UPDATE pending_rtr SET last_error = ?2 WHERE id = ?1",
+	[MIG_Q_RTR_BINDING] = "SELECT binding_id FROM pending_rtr WHERE id = ?1",
+	[MIG_Q_RTR_DELETE] = "DELETE FROM pending_rtr WHERE id = ?1",
+
 	[MIG_Q_COUNTER_ADD] =
 		"INSERT INTO counters (name, value, updated) VALUES (?1, ?2, ?3) "
 		"ON CONFLICT (name) DO UPDATE SET value = value + excluded.value, "
