@@ -12,7 +12,7 @@
  *   cx_client_opts.c   command line
  *   cx_client_msg.c    dictionary look-ups and building the requests
  *   cx_client_send.c   sending, answer/expiry callbacks, deadlines, load
- *                      summary
+ *                      summary, the answer log (--answer-log)
  *   cx_client_json.c   an answer as JSON
  *   cx_client_sink.c   not part of the client: a freeDiameterd test
  *                      extension (cx_client_sink.fdx) that never answers
@@ -71,6 +71,7 @@ struct cxc_opts {
 	unsigned connect_ms;       /* deadline for the peer to be OPEN */
 	unsigned count, inflight;
 	int summary;               /* --count given: print the load summary */
+	const char *answer_log;    /* NULL, or append each answer there at once */
 
 	enum cxc_cmd cmd;
 	const char *impi, *impu;   /* impu: the first of impus */
@@ -112,7 +113,8 @@ const char *cxc_request_name(enum cxc_cmd cmd);  /* "MAR" */
 /* cx_client_msg.c */
 int cxc_dict_init(enum cxc_cmd cmd);
 int cxc_advertise(void);
-int cxc_msg_build(const struct cxc_opts *o, const struct cxc_target *t, struct msg **out);
+int cxc_msg_build(const struct cxc_opts *o, const struct cxc_target *t, unsigned seq,
+		  struct msg **out);
 
 /* cx_client_send.c: 0 when every request got an answer, else an exit
  * code; the single answer (count 1) or the summary goes to stdout. */

@@ -7,6 +7,7 @@
  * write them; --omit leaves out User-Name or Public-Identity on purpose so
  * that tests can provoke DIAMETER_MISSING_AVP.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,8 +210,28 @@ static int cxc_set_origin_host(struct msg *msg, const char *host)
 
 /* ------------------------------------------------------------ commands */
 
+/*
+ * An identity option for request number SEQ: its first "%u" becomes SEQ,
+ * so that a --count run can name a user of its own in each request (the
+ * allocation load of the crash tests); without "%u", the option as given.
+ */
+static int cxc_add_ident(struct msg *msg, struct dict_object *model, const char *pat,
+			 unsigned seq)
+{
+	const char *p = strstr(pat, "%u");
+	char buf[1024];
+
+	if (!p)
+		return cxc_add_str(msg, model, pat);
+	if ((size_t)snprintf(buf, sizeof(buf), "%.*s%u%s", (int)(p - pat), pat, seq, p + 2)
+	    >= sizeof(buf))
+		return ENAMETOOLONG;
+	return cxc_add_str(msg, model, buf);
+}
+
 /* What every request carries, up to the user's identities. */
-static int cxc_build_head(const struct cxc_opts *o, const struct cxc_target *t, struct msg *msg)
+static int cxc_build_head(const struct cxc_opts *o, const struct cxc_target *t, unsigned seq,
+			  struct msg *msg)
 {
 	static const char tag[] = "cx_client";
 
@@ -230,9 +251,9 @@ static int cxc_build_head(const struct cxc_opts *o, const struct cxc_target *t, 
 		CHECK_FCT(cxc_add_str(msg, cxc_avp.dest_host, t->dest_host));
 	CHECK_FCT(cxc_add_str(msg, cxc_avp.dest_realm, t->dest_realm));
 	if (o->impi && !o->omit_user_name)
-		CHECK_FCT(cxc_add_str(msg, cxc_avp.user_name, o->impi));
+		CHECK_FCT(cxc_add_ident(msg, cxc_avp.user_name, o->impi, seq));
 	for (i = 0; i < o->n_impus && !o->omit_public_identity; i++)
-		CHECK_FCT(cxc_add_str(msg, cxc_avp.public_identity, o->impus[i]));
+		CHECK_FCT(cxc_add_ident(msg, cxc_avp.public_identity, o->impus[i], seq));
 	return 0;
 }
 
@@ -304,15 +325,16 @@ static int cxc_build_alloc(const struct cxc_opts *o, struct msg *msg)
 	return 0;
 }
 
-/* A new request of the command the options name, with a new Session-Id
- * and end-to-end identifier. */
-int cxc_msg_build(const struct cxc_opts *o, const struct cxc_target *t, struct msg **out)
+/* Request number SEQ of the command the options name, with a new
+ * Session-Id and end-to-end identifier. */
+int cxc_msg_build(const struct cxc_opts *o, const struct cxc_target *t, unsigned seq,
+		  struct msg **out)
 {
 	struct msg *msg = NULL;
 	int rc;
 
 	CHECK_FCT(fd_msg_new(cxc_cmd_obj[o->cmd], MSGFL_ALLOC_ETEID, &msg));
-	rc = cxc_build_head(o, t, msg);
+	rc = cxc_build_head(o, t, seq, msg);
 	if (!rc) {
 		switch (o->cmd) {
 		case CXC_MAR: rc = cxc_build_mar(o, msg); break;

@@ -56,6 +56,11 @@ static void cxc_usage(FILE *out)
 "                           as a proxy forwards an S-CSCF's request)\n"
 "  --count N                send N requests and print a summary instead\n"
 "  --inflight K             keep at most K requests in flight (default 1)\n"
+"                           (with --count, %u in --impi and --impu becomes\n"
+"                           the request's number, 0 to N-1: one user each)\n"
+"  --answer-log FILE        append each answer to FILE as it arrives, one\n"
+"                           JSON line (the answer's fields without \"avps\",\n"
+"                           and \"request\": its number), flushed at once\n"
 "  --log FILE               core logs to FILE (default: stderr)\n"
 "  -d, --debug              more core logs;  -q, --quiet: errors only\n"
 "  -h, --help               this text\n"
@@ -94,7 +99,8 @@ static void cxc_usage(FILE *out)
 enum cxc_optid {
 	O_PEER = 256, O_TIMEOUT, O_CONNECT, O_DREALM, O_DHOST, O_COUNT, O_INFLIGHT,
 	O_LOG, O_OHOST, O_IMPI, O_IMPU, O_SCHEME, O_ITEMS, O_SNAME, O_AUTS, O_OMIT,
-	O_PARTNER, O_PRIMARY, O_SIPDB, O_LIFETIME, O_POOL, O_TYPE, O_DATA, O_VISITED, O_END
+	O_PARTNER, O_PRIMARY, O_SIPDB, O_LIFETIME, O_POOL, O_TYPE, O_DATA, O_VISITED, O_ANSLOG,
+	O_END
 };
 
 #define M_MAR (1u << CXC_MAR)
@@ -161,6 +167,7 @@ static const struct option cxc_longopts[] = {
 	{ "type",            required_argument, NULL, O_TYPE },
 	{ "data-available",  required_argument, NULL, O_DATA },
 	{ "visited-network", required_argument, NULL, O_VISITED },
+	{ "answer-log",      required_argument, NULL, O_ANSLOG },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -226,6 +233,7 @@ static int cxc_set_global(int id, const char *arg, struct cxc_opts *o)
 	case O_DREALM: o->dest_realm = arg; break;
 	case O_DHOST: o->dest_host = arg; break;
 	case O_LOG: o->log_file = arg; break;
+	case O_ANSLOG: o->answer_log = arg; break;
 	case O_OHOST: o->origin_host = arg; break;
 	case O_TIMEOUT: rc = cxc_num("timeout", arg, 1, 3600000, &o->timeout_ms); break;
 	case O_CONNECT: rc = cxc_num("connect-timeout", arg, 1, 3600000, &o->connect_ms); break;

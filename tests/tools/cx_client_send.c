@@ -44,6 +44,7 @@ struct cxc_run {
 	unsigned n, next, oldest, inflight;
 	unsigned timeout_ms;
 	int keep_answer;
+	FILE *answer_log;           /* --answer-log, or NULL */
 };
 
 /* ------------------------------------------------------------ clocks */
@@ -82,6 +83,29 @@ static void cxc_settle(struct cxc_req *r, enum cxc_state st)
 	pthread_cond_signal(&r->run->cond);
 }
 
+/*
+ * --answer-log: the answer as one JSON line, written and flushed before
+ * anything else is done with it, so that a test that kills the peer (or
+ * this client) mid-run still knows every answer that arrived.  Late
+ * answers are logged too: what the peer said is a fact either way.
+ */
+static void cxc_log_answer(struct cxc_req *r, struct msg *msg)
+{
+	json_t *j = cxc_json_answer(msg);
+	char *line;
+
+	if (!j)
+		return;
+	json_object_del(j, "avps");
+	json_object_set_new(j, "request", json_integer(r - r->run->reqs));
+	if ((line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+		fprintf(r->run->answer_log, "%s\n", line);
+		fflush(r->run->answer_log);
+		free(line);
+	}
+	json_decref(j);
+}
+
 static void cxc_on_answer(void *data, struct msg **msg)
 {
 	struct cxc_req *r = data;
@@ -89,6 +113,8 @@ static void cxc_on_answer(void *data, struct msg **msg)
 	struct timespec now = cxc_now(CLOCK_MONOTONIC);
 	struct cxc_codes codes;
 
+	if (run->answer_log)
+		cxc_log_answer(r, *msg);
 	cxc_answer_codes(*msg, &codes);
 	pthread_mutex_lock(&run->mtx);
 	if (r->state == CXC_PENDING) {
@@ -166,7 +192,7 @@ static int cxc_send_one(const struct cxc_opts *o, const struct cxc_target *t,
 	struct timespec expiry;
 	int rc;
 
-	if ((rc = cxc_msg_build(o, t, &msg)))
+	if ((rc = cxc_msg_build(o, t, (unsigned)(r - run->reqs), &msg)))
 		return rc;
 	pthread_mutex_lock(&run->mtx);
 	r->state = CXC_PENDING;
@@ -356,6 +382,10 @@ int cxc_send_all(const struct cxc_opts *o, const struct cxc_target *t)
 	}
 	for (i = 0; i < run.n; i++)
 		run.reqs[i].run = &run;
+	if (o->answer_log && !(run.answer_log = fopen(o->answer_log, "a"))) {
+		fprintf(stderr, "cx_client: %s: %s\n", o->answer_log, strerror(errno));
+		return CXC_EXIT_ERROR;
+	}
 	pthread_mutex_init(&run.mtx, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
