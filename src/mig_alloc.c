@@ -70,6 +70,24 @@ static int mig_alloc_partner(mig_store_t *st, const struct mig_alloc_req *r)
 	return MIG_OK;
 }
 
+/* LIMIT when the peer already has max_live live bindings.  Run inside the
+ * allocation's BEGIN IMMEDIATE: no other writer can add one between this
+ * count and the insert, so the limit holds exactly. */
+static int mig_alloc_limit(mig_store_t *st, const struct mig_alloc_req *r)
+{
+	int64_t live = 0;
+	int rc;
+
+	if (r->max_live <= 0)
+		return MIG_OK;
+	rc = mig_fetch_ints(st, mig_query(st, MIG_Q_PARTNER_LIVE_UPTO, "ti", r->peer_realm,
+	                                  r->max_live), &live, NULL, NULL);
+	if (rc == MIG_OK && live >= r->max_live)
+		return mig_seterr(st, MIG_LIMIT, "partner '%s' has %lld live bindings, its limit",
+		                  r->peer_realm, (long long)live);
+	return rc;
+}
+
 /* CONFLICT when (dir, home IMPI, peer) already has a live binding; out gets it. */
 static int mig_alloc_unique(mig_store_t *st, const struct mig_alloc_req *r,
                             struct mig_binding *out)
@@ -186,6 +204,8 @@ static int mig_alloc_tx(mig_store_t *st, struct mig_alloc *a, struct mig_binding
 
 	if (rc == MIG_OK)
 		rc = mig_alloc_unique(st, r, out);
+	if (rc == MIG_OK)
+		rc = mig_alloc_limit(st, r);
 	if (rc == MIG_OK && r->pool)
 		rc = mig_pool_id(st, r->pool, &a->pool_id);
 	if (rc == MIG_OK)

@@ -100,6 +100,18 @@ static const struct cfg_field cfg_top[] = {
 	{ "scscf", CFG_OBJECT, 0, 0, 0, 0, cfg_scscf },
 	{ "rtr_retry_for", CFG_UINT, offsetof(struct mig_config, rtr_retry_for), sizeof(uint32_t),
 	  0, 31536000, NULL },
+	{ "max_inflight", CFG_UINT, offsetof(struct mig_config, max_inflight), sizeof(unsigned), 0,
+	  MIG_CONFIG_MAX_INFLIGHT_MAX, NULL },
+	END
+};
+
+static const struct cfg_field cfg_limits[] = {
+	{ "bindings", CFG_UINT, offsetof(struct mig_partner_conf, max_bindings), sizeof(uint32_t),
+	  0, MIG_CONFIG_LIMIT_MAX, NULL },
+	{ "rps", CFG_UINT, offsetof(struct mig_partner_conf, max_rps), sizeof(uint32_t), 0,
+	  MIG_CONFIG_LIMIT_MAX, NULL },
+	{ "burst", CFG_UINT, offsetof(struct mig_partner_conf, burst), sizeof(uint32_t), 0,
+	  MIG_CONFIG_LIMIT_MAX, NULL },
 	END
 };
 
@@ -116,6 +128,7 @@ static const struct cfg_field cfg_partner[] = {
 	{ "profile_mode", CFG_TEXT, FIELD(struct mig_partner_conf, profile_mode), 0, 0, NULL },
 	{ "profile_template", CFG_STRDUP, offsetof(struct mig_partner_conf, profile_template),
 	  sizeof(char *), 0, 0, NULL },
+	{ "limits", CFG_OBJECT, 0, 0, 0, 0, cfg_limits },
 	END
 };
 
@@ -334,6 +347,17 @@ static int cfg_profile(struct cfg_ctx *cx, const struct mig_partner_conf *p, siz
 	return 0;
 }
 
+/* A burst needs a rate to refill it; without one, a burst of a second's
+ * worth of requests. */
+static int cfg_limits_finish(struct cfg_ctx *cx, struct mig_partner_conf *p, size_t i)
+{
+	if (p->burst && !p->max_rps)
+		return cfg_fail(cx, "partners[%zu].limits.burst: needs limits.rps", i);
+	if (!p->burst)
+		p->burst = p->max_rps;
+	return 0;
+}
+
 /* Defaults that depend on other fields, and checks across fields. */
 static int cfg_finish(struct cfg_ctx *cx, struct mig_config *c)
 {
@@ -354,8 +378,11 @@ static int cfg_finish(struct cfg_ctx *cx, struct mig_config *c)
 		return cfg_fail(cx, "partners: our own realm '%s' is listed as a partner", c->realm);
 	if (c->scscf_name[0] && (why = mig_ident_check_server(c->scscf_name)))
 		return cfg_fail(cx, "scscf.name: '%s': %s", c->scscf_name, why);
+	if (c->max_inflight == 0)
+		return cfg_fail(cx, "max_inflight: must be at least 1");
 	for (i = 0; i < c->n_partners; i++)
-		if (cfg_profile(cx, &c->partners[i], i))
+		if (cfg_profile(cx, &c->partners[i], i) ||
+		    cfg_limits_finish(cx, &c->partners[i], i))
 			return -1;
 	return 0;
 }
@@ -368,6 +395,7 @@ static void cfg_defaults(struct mig_config *c)
 	c->lifetime = MIG_CONFIG_DEFAULT_LIFETIME;
 	c->timeout_ms = MIG_CONFIG_DEFAULT_TIMEOUT_MS;
 	c->rtr_retry_for = MIG_CONFIG_DEFAULT_RTR_RETRY_FOR;
+	c->max_inflight = MIG_CONFIG_DEFAULT_MAX_INFLIGHT;
 }
 
 static int cfg_from_json(json_t *root, struct mig_config **out, struct cfg_ctx *cx)

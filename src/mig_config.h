@@ -21,6 +21,9 @@
 #define MIG_CONFIG_ERR_MAX 512
 #define MIG_CONFIG_DEFAULT_RTR_RETRY_FOR 86400
 #define MIG_CONFIG_UINTS_MAX 16
+#define MIG_CONFIG_DEFAULT_MAX_INFLIGHT 1000
+#define MIG_CONFIG_MAX_INFLIGHT_MAX 1000000
+#define MIG_CONFIG_LIMIT_MAX 100000000 /* bindings, requests per second, burst */
 
 /* A short list of numbers (Server-Capabilities). */
 struct mig_uints {
@@ -43,6 +46,12 @@ struct mig_partner_conf {
 	 * the XML itself when it starts with '<'; NULL when not given. */
 	char profile_mode[16];
 	char *profile_template;
+	/* Limits on what this partner may cost us (doc/configuration.md,
+	 * "limits"); 0 = none.  Past one the broker answers DIAMETER_TOO_BUSY
+	 * for this partner only. */
+	uint32_t max_bindings; /* live bindings with this peer realm */
+	uint32_t max_rps;      /* its requests, and allocations for it, per second */
+	uint32_t burst;        /* ... taken at once after a quiet spell (0: max_rps) */
 };
 
 struct mig_config {
@@ -63,6 +72,9 @@ struct mig_config {
 	uint32_t lifetime; /* default binding lifetime, seconds; 0 = none */
 
 	unsigned timeout_ms; /* deadline of a brokered request */
+	/* Requests forwarded and not yet answered, at most: past it the
+	 * broker answers DIAMETER_TOO_BUSY at once (overload). */
+	unsigned max_inflight;
 
 	/* Our S-CSCF, for UAR/LIR about visitors (answered by us, not the HSS):
 	 * its Server-Name ("" when not configured) and Server-Capabilities. */

@@ -21,6 +21,7 @@ static const char *const mig_err_text[] = {
 	[MIG_IO] = "I/O error",
 	[MIG_DB] = "database error",
 	[MIG_NOMEM] = "out of memory",
+	[MIG_LIMIT] = "limit reached",
 };
 
 /*

@@ -86,6 +86,10 @@ const char *const mig_sql[MIG_Q_COUNT] = {
 	[MIG_Q_PARTNER_LIST] = P_SELECT "ORDER BY realm",
 	[MIG_Q_PARTNER_DEL] = "DELETE FROM partners WHERE realm = ?1",
 	[MIG_Q_PARTNER_LIVE] = "SELECT count(*) FROM bindings WHERE " W_REVOKE_PEER("?1"),
+	/* The same, counting no further than ?2 (an allocation's limit check). */
+	[MIG_Q_PARTNER_LIVE_UPTO] =
+		"SELECT count(*) FROM (SELECT 1 FROM bindings WHERE " W_REVOKE_PEER("?1")
+		" LIMIT ?2)",
 
 	[MIG_Q_POOL_CREATE] = "INSERT INTO pools (name, created) VALUES (?1, ?2)",
 	[MIG_Q_POOL_ID] = "SELECT id FROM pools WHERE name = ?1",

@@ -47,7 +47,8 @@ typedef enum mig_err {
 	MIG_CORRUPT,    /* not an SQLite database, or damaged */
 	MIG_IO,         /* file cannot be opened/written, disk full, read-only */
 	MIG_DB,         /* any other SQLite failure (a bug, most likely) */
-	MIG_NOMEM       /* out of memory */
+	MIG_NOMEM,      /* out of memory */
+	MIG_LIMIT       /* a configured limit reached (live bindings per partner) */
 } mig_err_t;
 
 /* Constant description of a code ("not found"); never NULL. */
@@ -255,6 +256,8 @@ struct mig_alloc_req {
 	const char *peer_sipdb; /* in only: primary SIP database id; NULL/"" = unknown */
 	const char *pool;       /* take the next free entry; NULL = random identities */
 	int64_t lifetime;       /* seconds; 0 = no expiry */
+	int64_t max_live;       /* at most this many live bindings with peer_realm
+	                           (both directions); 0 = no limit */
 };
 
 /*
@@ -264,7 +267,11 @@ struct mig_alloc_req {
  * partner allowed for the direction (allow_out / allow_in, else MIG_DENIED),
  * no live binding for (dir, home IMPI, peer realm) (MIG_CONFLICT, and *out is
  * that binding), pool exists (MIG_NOTFOUND) and has a free entry, or a free
- * random identity is found in a few tries (MIG_EXHAUSTED).
+ * random identity is found in a few tries (MIG_EXHAUSTED).  With max_live,
+ * the partner's live bindings are counted inside the same transaction
+ * (exact, whatever other handles or processes allocate meanwhile): at
+ * max_live already, MIG_LIMIT.  The count stops at max_live, so that a
+ * limit costs at most that many index entries per allocation.
  */
 int mig_binding_allocate(mig_store_t *st, const struct mig_alloc_req *req,
                          struct mig_binding *out);

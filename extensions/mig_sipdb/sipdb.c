@@ -87,16 +87,20 @@ struct timespec sipdb_after_ms(unsigned ms)
 	return t;
 }
 
-/* freeDiameter's dispatch callback for every Cx command. */
+/* freeDiameter's dispatch callback for every Cx command: admission first
+ * (sipdb_limit.c), so that a refusal costs no parsing and no look-up. */
 static int sipdb_disp_cb(struct msg **msg, struct avp *avp, struct session *sess, void *opaque,
                          enum disp_action *act)
 {
 	const struct sipdb_route *rt = opaque;
+	enum sipdb_cmd cmd = (enum sipdb_cmd)(rt - sipdb_routes);
+	int refused;
 
 	(void)avp;
 	(void)sess;
 	*act = DISP_ACT_CONT;
-	return rt->handle(msg, (enum sipdb_cmd)(rt - sipdb_routes));
+	CHECK_FCT(sipdb_limit_admit(msg, cmd, &refused));
+	return refused ? 0 : rt->handle(msg, cmd);
 }
 
 static int sipdb_disp_init(void)
@@ -155,6 +159,7 @@ static int sipdb_entry(char *conffile)
 	CHECK_FCT(sipdb_load_conf(conffile));
 	CHECK_FCT(sipdb_dict_init());
 	CHECK_FCT(sipdb_udata_init());
+	CHECK_FCT(sipdb_limit_init()); /* before the writer thread, which flushes it */
 	CHECK_FCT(sipdb_db_init());
 	CHECK_FCT(sipdb_sync_partners());
 	CHECK_FCT(sipdb_peer_init());
@@ -204,6 +209,7 @@ void fd_ext_fini(void)
 	sipdb_fwd_fini();
 	sipdb_peer_fini();
 	sipdb_db_fini();
+	sipdb_limit_fini();
 	sipdb_udata_fini();
 	sipdb_log_stats();
 	mig_config_free(sipdb_conf);

@@ -22,6 +22,8 @@
  *   sipdb_rtr.c    registration terminations we originate when a
  *                  registered binding is revoked or expires
  *   sipdb_alloc.c  the migration-allocation application (GOR/GIR)
+ *   sipdb_limit.c  admission: per-partner request rate and live bindings,
+ *                  requests in flight; 3004 past a limit
  *
  * Every non-static symbol starts with sipdb_: freeDiameter loads extensions
  * RTLD_GLOBAL.
@@ -363,6 +365,35 @@ int sipdb_pass_to_hss(struct sipdb_req *r);
  * under those the partner knows.  Refusals are answered (sipdb_find_*).
  */
 int sipdb_broker(struct sipdb_req *r, struct sipdb_hop *hop);
+
+/* ---- sipdb_limit.c: admission ------------------------------------------- */
+
+/*
+ * At the entry of every Cx handler, before any parsing: past max_inflight,
+ * or when the partner of the request's Origin-Realm is over its request
+ * rate, answer DIAMETER_TOO_BUSY (3004) and set *answered.
+ */
+int sipdb_limit_admit(struct msg **msg, enum sipdb_cmd cmd, int *answered);
+
+/* Take one of partner p's request tokens: 1, or 0 (counted) when p is over
+ * its rate.  The caller answers 3004. */
+int sipdb_limit_rate_ok(const struct mig_partner_conf *p);
+
+/* An allocation for p refused at its live-binding limit (counted). */
+void sipdb_limit_bindings_refused(const struct mig_partner_conf *p);
+
+/* Reserve a place among the requests in flight: 1, or 0 (counted) at
+ * max_inflight; every 1 is matched by one leave when the asker is answered. */
+int sipdb_limit_fwd_enter(void);
+void sipdb_limit_fwd_leave(void);
+unsigned long sipdb_limit_inflight(void);
+
+/* The writer thread, about once a second: one aggregated audit row per
+ * partner refused anything since the last call, and the busy.* counters. */
+void sipdb_limit_flush(mig_store_t *st);
+
+int sipdb_limit_init(void);
+void sipdb_limit_fini(void);
 
 /* ---- handlers ---------------------------------------------------------- */
 

@@ -25,12 +25,25 @@ struct alloc_req {
 
 static struct disp_hdl *alloc_hdl_gor, *alloc_hdl_gir;
 
-static int alloc_refuse(struct alloc_req *r, const char *base, const char *why)
+/* Answer a refusal, logged at that level. */
+static int alloc_refuse_at(struct alloc_req *r, const char *base, const char *why, int level)
 {
 	atomic_fetch_add(&sipdb_stats.alloc_refused, 1);
-	fd_log_notice("mig_sipdb: %s allocation for '%s' (realm '%s') refused: %s",
-	              mig_dir_name(r->dir), r->impi, r->realm, why);
+	fd_log(level, "mig_sipdb: %s allocation for '%s' (realm '%s') refused: %s",
+	       mig_dir_name(r->dir), r->impi, r->realm, why);
 	return sipdb_answer_error(r->msg, base, 0, (char *)why, NULL, NULL);
+}
+
+static int alloc_refuse(struct alloc_req *r, const char *base, const char *why)
+{
+	return alloc_refuse_at(r, base, why, FD_LOG_NOTICE);
+}
+
+/* Refused at a limit of the partner's (sipdb_limit.c): 3004, counted there
+ * and audited once a second, not logged per request (a flood would be). */
+static int alloc_busy(struct alloc_req *r, const char *why)
+{
+	return alloc_refuse_at(r, "DIAMETER_TOO_BUSY", why, FD_LOG_DEBUG);
 }
 
 /* Required and optional identity AVPs; 1 in *answered if refused. */
@@ -121,7 +134,7 @@ static int alloc_store(struct alloc_req *r, const struct mig_partner_conf *p)
 	struct mig_alloc_req q = { r->dir, r->impi, r->impu, r->realm,
 	                           r->dir == MIG_DIR_IN ? sipdb : NULL,
 	                           r->pool[0] ? r->pool : (sipdb_conf->id_pool[0] ? sipdb_conf->id_pool : NULL),
-	                           alloc_lifetime(r->lifetime) };
+	                           alloc_lifetime(r->lifetime), p->max_bindings };
 	struct mig_binding b;
 	mig_store_t *st = sipdb_db();
 	int rc;
@@ -137,6 +150,9 @@ static int alloc_store(struct alloc_req *r, const struct mig_partner_conf *p)
 		return alloc_refuse(r, "DIAMETER_AUTHORIZATION_REJECTED", mig_store_errmsg(st));
 	case MIG_INVALID:
 		return alloc_refuse(r, "DIAMETER_INVALID_AVP_VALUE", mig_store_errmsg(st));
+	case MIG_LIMIT:
+		sipdb_limit_bindings_refused(p);
+		return alloc_busy(r, "partner at its live-binding limit");
 	case MIG_BUSY:
 		return alloc_refuse(r, "DIAMETER_TOO_BUSY", mig_store_errmsg(st));
 	default:
@@ -168,6 +184,8 @@ static int alloc_handle(struct msg **msg, enum mig_dir dir)
 		return alloc_refuse(&r, "DIAMETER_AUTHORIZATION_REJECTED",
 		                    dir == MIG_DIR_OUT ? "our users may not migrate to this partner"
 		                                       : "users of this system may not migrate to us");
+	if (!sipdb_limit_rate_ok(p))
+		return alloc_busy(&r, "partner over its request rate");
 	return alloc_store(&r, p);
 }
 

@@ -277,6 +277,7 @@ static void *db_writer(void *unused)
 			db_apply(st, batch, n);
 		if (st && (stop || time(NULL) - last_flush >= DB_FLUSH_S)) {
 			db_flush_counters(st);
+			sipdb_limit_flush(st);
 			db_refresh_partners(st);
 			last_flush = time(NULL);
 		}

@@ -26,6 +26,11 @@
  * first "claims" the context under the lock; the context is freed by the
  * freeDiameter callback, or by the reaper long after the deadline when no
  * callback will ever come.
+ *
+ * In flight.  Each context holds a place among max_inflight (sipdb_limit.c)
+ * from its creation until R is answered (claimed): past that bound R is
+ * answered 3004 at once, before the copy, so that neither our contexts nor
+ * the next hop's queue of sent requests can grow without bound.
  */
 #include <pthread.h>
 
@@ -78,6 +83,8 @@ static int fwd_claim(struct fwd_ctx *c)
 	mine = !c->claimed;
 	c->claimed = 1;
 	pthread_mutex_unlock(&fwd_lock);
+	if (mine)
+		sipdb_limit_fwd_leave();
 	return mine;
 }
 
@@ -346,6 +353,9 @@ int sipdb_fwd(struct msg **req, const struct sipdb_hop *hop)
 	struct msg *f = NULL;
 	int rc;
 
+	if (!sipdb_limit_fwd_enter())
+		return sipdb_answer_error(req, "DIAMETER_TOO_BUSY", 0, "too many requests in flight",
+		                          NULL, hop->echo_ids ? &hop->ans : NULL);
 	CHECK_MALLOC(c = fwd_ctx_new(*req, hop));
 	*req = NULL;
 	rc = fwd_copy(c->req, &f);
@@ -354,6 +364,7 @@ int sipdb_fwd(struct msg **req, const struct sipdb_hop *hop)
 	if (rc) {
 		fd_msg_free(f);
 		fwd_answer_unreachable(c, "the request could not be forwarded");
+		sipdb_limit_fwd_leave();
 		free(c);
 		return 0;
 	}
@@ -393,6 +404,7 @@ static struct fwd_ctx *fwd_take_overdue(const struct timespec *now)
 		next = li->next;
 		if (!c->claimed && ts_past(now, &c->deadline, FWD_REAP_GRACE_MS)) {
 			c->claimed = c->reaped = 1;
+			sipdb_limit_fwd_leave();
 			return c;
 		}
 		if (c->reaped && ts_past(now, &c->deadline, FWD_FORGET_S * 1000L)) {

@@ -85,6 +85,7 @@ int mctl_exit_code(int mig_err, int opening)
 		[MIG_IO] = MCTL_EXIT_DB,
 		[MIG_DB] = MCTL_EXIT_ERROR,
 		[MIG_NOMEM] = MCTL_EXIT_ERROR,
+		[MIG_LIMIT] = MCTL_EXIT_CONFLICT,
 	};
 
 	if (opening && mig_err == MIG_NOTFOUND) /* the database file is missing */

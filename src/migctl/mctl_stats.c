@@ -54,36 +54,53 @@ static int stats_pool_cb(void *arg, const struct mig_pool_info *p)
 	return 0;
 }
 
-/* The broker's running totals: received, brokered (across the border or to
- * a visitor's S-CSCF), passed to the local HSS; and when last added to. */
-static int stats_counters(struct mctl_ctx *ctx, json_t *mar)
+/* n of the broker's running totals into obj (key <- counter name), and
+ * when they were last added to. */
+static int stats_totals(struct mctl_ctx *ctx, json_t *obj, const char *const *keys,
+                        const char *const *names, size_t n)
 {
-	static const char *const keys[] = { "received", "brokered", "local" };
-	static const char *const names[] = { "mar.in", "mar.brokered", "mar.local" };
 	int64_t v, updated, last = 0;
 	size_t i;
 	int rc = MIG_OK;
 
-	for (i = 0; rc == MIG_OK && i < sizeof(keys) / sizeof(keys[0]); i++) {
+	for (i = 0; rc == MIG_OK && i < n; i++) {
 		rc = mig_counter_get(ctx->st, names[i], &v, &updated);
-		mctl_set_int(mar, keys[i], v);
+		mctl_set_int(obj, keys[i], v);
 		if (updated > last)
 			last = updated;
 	}
-	mctl_set_int(mar, "counted_until", last);
+	mctl_set_int(obj, "counted_until", last);
 	return rc;
 }
 
-/* Everything in one JSON object: {bindings: [...], pools: [...], mar: {...}}. */
+/* MARs received, brokered (across the border or to a visitor's S-CSCF),
+ * passed to the local HSS; and requests refused 3004 at a limit
+ * (doc/configuration.md, "Limits"): a partner's rate or live bindings, or
+ * too many in flight. */
+static int stats_counters(struct mctl_ctx *ctx, json_t *mar, json_t *busy)
+{
+	static const char *const mar_keys[] = { "received", "brokered", "local" };
+	static const char *const mar_names[] = { "mar.in", "mar.brokered", "mar.local" };
+	static const char *const busy_keys[] = { "rate", "bindings", "inflight" };
+	static const char *const busy_names[] = { "busy.rps", "busy.bindings", "busy.inflight" };
+	int rc = stats_totals(ctx, mar, mar_keys, mar_names, 3);
+
+	return rc == MIG_OK ? stats_totals(ctx, busy, busy_keys, busy_names, 3) : rc;
+}
+
+/* Everything in one JSON object: {bindings: [...], pools: [...], mar: {...},
+ * busy: {...}}. */
 static int stats_collect(struct mctl_ctx *ctx, int64_t since, json_t *all)
 {
 	json_t *bindings = json_array(), *pools = json_array(), *mar = json_object();
+	json_t *busy = json_object();
 	uint64_t refused = 0;
 	int rc;
 
 	json_object_set_new(all, "bindings", bindings);
 	json_object_set_new(all, "pools", pools);
 	json_object_set_new(all, "mar", mar);
+	json_object_set_new(all, "busy", busy);
 	rc = mig_binding_stats(ctx->st, stats_binding_cb, bindings);
 	if (rc == MIG_OK)
 		rc = mig_pool_list(ctx->st, stats_pool_cb, pools);
@@ -92,7 +109,7 @@ static int stats_collect(struct mctl_ctx *ctx, int64_t since, json_t *all)
 	mctl_set_int(mar, "refused", (int64_t)refused);
 	mctl_set_int(mar, "since", since);
 	if (rc == MIG_OK)
-		rc = stats_counters(ctx, mar);
+		rc = stats_counters(ctx, mar, busy);
 	return mctl_fail(ctx, rc);
 }
 
@@ -121,7 +138,7 @@ static int stats_section(struct mctl_ctx *ctx, const char *title, const struct m
 /* People get the same object as three sections. */
 static int stats_print(struct mctl_ctx *ctx, json_t *all)
 {
-	json_t *mar = json_object_get(all, "mar");
+	json_t *mar = json_object_get(all, "mar"), *busy = json_object_get(all, "busy");
 	int64_t since = json_integer_value(json_object_get(mar, "since"));
 	char when[32] = "the start of the audit trail";
 
@@ -136,6 +153,10 @@ static int stats_print(struct mctl_ctx *ctx, json_t *all)
 	       (long long)json_integer_value(json_object_get(mar, "brokered")),
 	       (long long)json_integer_value(json_object_get(mar, "local")),
 	       (long long)json_integer_value(json_object_get(mar, "refused")), when);
+	printf("\nRefused 3004 (too busy)\nrate      %lld\nbindings  %lld\ninflight  %lld\n",
+	       (long long)json_integer_value(json_object_get(busy, "rate")),
+	       (long long)json_integer_value(json_object_get(busy, "bindings")),
+	       (long long)json_integer_value(json_object_get(busy, "inflight")));
 	return 0;
 }
 
@@ -151,8 +172,10 @@ static const struct mctl_cmd stats_cmd = {
 	"Counts: bindings by partner, direction and state; pool entries total, free\n"
 	"and used; MARs the broker received, brokered and passed to the local HSS\n"
 	"(its running totals, at most a second or so behind), and refused (its\n"
-	"mar-refused audit rows).\n"
-	"With --json, one object: {\"bindings\": [...], \"pools\": [...], \"mar\": {...}}.\n\n"
+	"mar-refused audit rows); requests the broker answered 3004 at a limit (a\n"
+	"partner's request rate or live bindings, or too many in flight).\n"
+	"With --json, one object: {\"bindings\": [...], \"pools\": [...], \"mar\": {...},\n"
+	"\"busy\": {...}}.\n\n"
 	"  --since T   count refused MARs from time T on (unix seconds, ISO 8601, or\n"
 	"              a duration ago such as 1h)\n"
 };

@@ -27,7 +27,7 @@ refused "" "$(date +%s),"
 refused "" "$(date +%s),"
 
 mctl_db --json stats
-mig_check "stats --json: one object with bindings, pools, mar" mctl_json 'keys | join(",")' bindings,mar,pools
+mig_check "stats --json: one object with bindings, busy, pools, mar" mctl_json 'keys | join(",")' bindings,busy,mar,pools
 mig_check "b.test out: 1 allocated, 1 revoked" \
 	mctl_json '.bindings[] | select(.partner == "b.test" and .direction == "out") | "\(.allocated) \(.registered) \(.revoked) \(.expired)"' "1 0 1 0"
 mig_check "c.test out: 2 allocated" \

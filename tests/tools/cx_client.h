@@ -70,6 +70,8 @@ struct cxc_opts {
 	unsigned timeout_ms;       /* deadline for each answer */
 	unsigned connect_ms;       /* deadline for the peer to be OPEN */
 	unsigned count, inflight;
+	uint32_t rate;             /* with --count: requests per second, open
+	                              loop (0: as fast as --inflight allows) */
 	int summary;               /* --count given: print the load summary */
 	const char *answer_log;    /* NULL, or append each answer there at once */
 

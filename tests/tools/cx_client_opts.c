@@ -61,6 +61,10 @@ static void cxc_usage(FILE *out)
 "  --answer-log FILE        append each answer to FILE as it arrives, one\n"
 "                           JSON line (the answer's fields without \"avps\",\n"
 "                           and \"request\": its number), flushed at once\n"
+"  --rate R                 with --count: start R requests per second (open\n"
+"                           loop; --inflight still caps what is outstanding);\n"
+"                           the summary then has sent_per_s and, with every\n"
+"                           run, latency_ms_by_code\n"
 "  --log FILE               core logs to FILE (default: stderr)\n"
 "  -d, --debug              more core logs;  -q, --quiet: errors only\n"
 "  -h, --help               this text\n"
@@ -97,7 +101,7 @@ static void cxc_usage(FILE *out)
 }
 
 enum cxc_optid {
-	O_PEER = 256, O_TIMEOUT, O_CONNECT, O_DREALM, O_DHOST, O_COUNT, O_INFLIGHT,
+	O_PEER = 256, O_TIMEOUT, O_CONNECT, O_DREALM, O_DHOST, O_COUNT, O_INFLIGHT, O_RATE,
 	O_LOG, O_OHOST, O_IMPI, O_IMPU, O_SCHEME, O_ITEMS, O_SNAME, O_AUTS, O_OMIT,
 	O_PARTNER, O_PRIMARY, O_SIPDB, O_LIFETIME, O_POOL, O_TYPE, O_DATA, O_VISITED, O_ANSLOG,
 	O_END
@@ -150,6 +154,7 @@ static const struct option cxc_longopts[] = {
 	{ "dest-host",       required_argument, NULL, O_DHOST },
 	{ "count",           required_argument, NULL, O_COUNT },
 	{ "inflight",        required_argument, NULL, O_INFLIGHT },
+	{ "rate",            required_argument, NULL, O_RATE },
 	{ "log",             required_argument, NULL, O_LOG },
 	{ "origin-host",     required_argument, NULL, O_OHOST },
 	{ "impi",            required_argument, NULL, O_IMPI },
@@ -243,6 +248,7 @@ static int cxc_set_global(int id, const char *arg, struct cxc_opts *o)
 		o->summary = 1;
 		break;
 	case O_INFLIGHT: rc = cxc_num("inflight", arg, 1, 100000, &v); o->inflight = v; break;
+	case O_RATE: rc = cxc_num("rate", arg, 1, 1000000, &o->rate); break;
 	default: return -1;
 	}
 	return rc;

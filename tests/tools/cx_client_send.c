@@ -45,6 +45,7 @@ struct cxc_run {
 	unsigned timeout_ms;
 	int keep_answer;
 	FILE *answer_log;           /* --answer-log, or NULL */
+	double send_ms;             /* from the first send to the last */
 };
 
 /* ------------------------------------------------------------ clocks */
@@ -214,19 +215,42 @@ static int cxc_send_one(const struct cxc_opts *o, const struct cxc_target *t,
 	return rc;
 }
 
+/* With --rate: sleep until request i's turn, t0 + i / rate (open loop:
+ * a slow answer does not delay the next request, only --inflight does). */
+static void cxc_pace(const struct cxc_opts *o, const struct timespec *t0, unsigned i)
+{
+	struct timespec at = *t0;
+	long long ns = (long long)i * 1000000000LL / o->rate;
+
+	if (!o->rate)
+		return;
+	at.tv_sec += ns / 1000000000LL;
+	at.tv_nsec += ns % 1000000000LL;
+	if (at.tv_nsec >= 1000000000L) {
+		at.tv_sec++;
+		at.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR)
+		;
+}
+
 /* Send every request, never more than --inflight at once, then wait for
  * the last ones. */
 static int cxc_send_loop(const struct cxc_opts *o, const struct cxc_target *t, struct cxc_run *run)
 {
+	struct timespec t0 = cxc_now(CLOCK_MONOTONIC), t1;
 	unsigned i;
 	int rc = 0;
 
 	for (i = 0; i < run->n && !rc; i++) {
+		cxc_pace(o, &t0, i);
 		pthread_mutex_lock(&run->mtx);
 		cxc_wait_inflight(run, o->inflight - 1);
 		pthread_mutex_unlock(&run->mtx);
 		rc = cxc_send_one(o, t, run, &run->reqs[i]);
 	}
+	t1 = cxc_now(CLOCK_MONOTONIC);
+	run->send_ms = cxc_ms_between(&t0, &t1);
 	pthread_mutex_lock(&run->mtx);
 	cxc_wait_inflight(run, 0);
 	pthread_mutex_unlock(&run->mtx);
@@ -256,7 +280,16 @@ static double cxc_pct(const double *s, size_t n, double p)
 	return cxc_round_us(s[rank ? rank - 1 : 0]);
 }
 
-static json_t *cxc_latency(const struct cxc_run *run, size_t answered)
+/* The code an answer is counted under: its Result-Code, else its
+ * Experimental-Result-Code (0: neither). */
+static uint32_t cxc_code_of(const struct cxc_req *r)
+{
+	return r->codes.has_rc ? r->codes.rc : r->codes.has_exp ? r->codes.exp_code : 0;
+}
+
+/* Latency of the answered requests, of those with that code when code is
+ * not 0. */
+static json_t *cxc_latency(const struct cxc_run *run, size_t answered, uint32_t code)
 {
 	double *s;
 	size_t i, k = 0;
@@ -265,8 +298,12 @@ static json_t *cxc_latency(const struct cxc_run *run, size_t answered)
 	if (!answered || !(s = malloc(answered * sizeof(*s))))
 		return json_null();
 	for (i = 0; i < run->n; i++)
-		if (run->reqs[i].state == CXC_ANSWERED)
+		if (run->reqs[i].state == CXC_ANSWERED && (!code || cxc_code_of(&run->reqs[i]) == code))
 			s[k++] = run->reqs[i].latency_ms;
+	if (!k) {
+		free(s);
+		return json_null();
+	}
 	qsort(s, k, sizeof(*s), cxc_cmp_double);
 	o = json_pack("{s:f,s:f,s:f,s:f}", "min", cxc_round_us(s[0]),
 		      "median", cxc_pct(s, k, 50), "p99", cxc_pct(s, k, 99),
@@ -285,9 +322,28 @@ static void cxc_count_code(json_t *obj, uint32_t code)
 	json_object_set_new(obj, key, json_integer(v ? json_integer_value(v) + 1 : 1));
 }
 
+/* {"2001": {latency}, "3004": {...}}: what each outcome cost the asker
+ * (an overload refusal should be quick). */
+static json_t *cxc_latency_by_code(const struct cxc_run *run, size_t answered)
+{
+	json_t *by = json_object();
+	char key[16];
+	unsigned i;
+
+	for (i = 0; i < run->n; i++) {
+		if (run->reqs[i].state != CXC_ANSWERED)
+			continue;
+		snprintf(key, sizeof(key), "%u", cxc_code_of(&run->reqs[i]));
+		if (!json_object_get(by, key))
+			json_object_set_new(by, key, cxc_latency(run, answered,
+			                                         cxc_code_of(&run->reqs[i])));
+	}
+	return by;
+}
+
 static json_t *cxc_summary(const struct cxc_opts *o, const struct cxc_run *run, double elapsed_ms)
 {
-	json_t *rcs = json_object(), *exps = json_object();
+	json_t *rcs = json_object(), *exps = json_object(), *j;
 	size_t n[CXC_FAILED + 1] = { 0 };
 	unsigned i;
 
@@ -300,15 +356,22 @@ static json_t *cxc_summary(const struct cxc_opts *o, const struct cxc_run *run, 
 		if (r->state == CXC_ANSWERED && r->codes.has_exp)
 			cxc_count_code(exps, r->codes.exp_code);
 	}
-	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:f,s:f}",
+	j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:f,s:f}",
 		"command", cxc_request_name(o->cmd), "count", (json_int_t)run->n,
 		"inflight", (json_int_t)o->inflight, "answered", (json_int_t)n[CXC_ANSWERED],
 		"expired", (json_int_t)n[CXC_EXPIRED], "lost", (json_int_t)n[CXC_LOST],
 		"send_failed", (json_int_t)(n[CXC_FAILED] + n[CXC_UNSENT]),
 		"result_codes", rcs, "experimental_result_codes", exps,
-		"latency_ms", cxc_latency(run, n[CXC_ANSWERED]),
+		"latency_ms", cxc_latency(run, n[CXC_ANSWERED], 0),
 		"elapsed_ms", cxc_round_us(elapsed_ms),
 		"answers_per_s", elapsed_ms > 0 ? cxc_round_us(n[CXC_ANSWERED] * 1000.0 / elapsed_ms) : 0.0);
+	if (j) {
+		json_object_set_new(j, "latency_ms_by_code", cxc_latency_by_code(run, n[CXC_ANSWERED]));
+		if (o->rate)
+			json_object_set_new(j, "sent_per_s", json_real(run->send_ms > 0
+				? cxc_round_us(run->n * 1000.0 / run->send_ms) : 0.0));
+	}
+	return j;
 }
 
 static int cxc_print(json_t *j)

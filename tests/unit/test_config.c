@@ -258,6 +258,46 @@ START_TEST(test_bad_profile_settings_are_named)
 }
 END_TEST
 
+START_TEST(test_limits_default_to_none_and_are_read)
+{
+	ck_assert_int_eq(parse(CX_HEAD CX_PARTNER("") "}"), 0);
+	ck_assert_uint_eq(cfg->max_inflight, MIG_CONFIG_DEFAULT_MAX_INFLIGHT);
+	ck_assert_uint_eq(cfg->partners[0].max_bindings, 0);
+	ck_assert_uint_eq(cfg->partners[0].max_rps, 0);
+	ck_assert_uint_eq(cfg->partners[0].burst, 0);
+	ck_assert_int_eq(parse(CX_HEAD CX_PARTNER(", \"limits\": { \"bindings\": 5000, \"rps\": 200 }")
+	                       ", \"max_inflight\": 64 }"),
+	                 0);
+	ck_assert_uint_eq(cfg->max_inflight, 64);
+	ck_assert_uint_eq(cfg->partners[0].max_bindings, 5000);
+	ck_assert_uint_eq(cfg->partners[0].max_rps, 200);
+	ck_assert_uint_eq(cfg->partners[0].burst, 200); /* a second's worth */
+	ck_assert_int_eq(parse(CX_HEAD CX_PARTNER(", \"limits\": { \"rps\": 10, \"burst\": 50 }") "}"), 0);
+	ck_assert_uint_eq(cfg->partners[0].burst, 50);
+}
+END_TEST
+
+START_TEST(test_bad_limits_are_named)
+{
+	refused(CX_HEAD CX_PARTNER(", \"limits\": { \"rps\": -1 }") "}",
+	        "partners[0].limits.rps: -1 is out of range");
+	refused(CX_HEAD CX_PARTNER(", \"limits\": { \"bindings\": \"many\" }") "}",
+	        "partners[0].limits.bindings: must be a whole number");
+	refused(CX_HEAD CX_PARTNER(", \"limits\": { \"bindings\": 1.5 }") "}",
+	        "partners[0].limits.bindings: must be a whole number");
+	refused(CX_HEAD CX_PARTNER(", \"limits\": { \"burst\": 100000001, \"rps\": 1 }") "}",
+	        "partners[0].limits.burst: 100000001 is out of range");
+	refused(CX_HEAD CX_PARTNER(", \"limits\": { \"burst\": 10 }") "}",
+	        "partners[0].limits.burst: needs limits.rps");
+	refused(CX_HEAD CX_PARTNER(", \"limits\": { \"rate\": 10 }") "}",
+	        "partners[0].limits.rate: unknown field");
+	refused(CX_HEAD CX_PARTNER(", \"limits\": 10") "}", "partners[0].limits: must be an object");
+	refused(CX_HEAD CX_PARTNER("") ", \"max_inflight\": 0 }", "max_inflight: must be at least 1");
+	refused(CX_HEAD CX_PARTNER("") ", \"max_inflight\": 1000001 }",
+	        "max_inflight: 1000001 is out of range");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -279,6 +319,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_partner_tls_and_profile_are_read);
 	tcase_add_test(tc, test_bad_scscf_fields_are_named);
 	tcase_add_test(tc, test_bad_profile_settings_are_named);
+	tcase_add_test(tc, test_limits_default_to_none_and_are_read);
+	tcase_add_test(tc, test_bad_limits_are_named);
 	suite_add_tcase(s, tc);
 	return s;
 }

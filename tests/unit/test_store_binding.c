@@ -184,6 +184,41 @@ START_TEST(test_allocate_with_bad_input_gives_invalid_naming_the_field)
 }
 END_TEST
 
+/* max_live counts the peer's live bindings of both directions; a user who
+ * already has one gets it back even at the limit; a revocation frees a
+ * place; other peers are not concerned. */
+static int alloc_limited(enum mig_dir dir, const char *user, const char *peer, int64_t max,
+                         struct mig_binding *b)
+{
+	struct mig_alloc_req r = store_req(dir, user, peer);
+
+	r.max_live = max;
+	return mig_binding_allocate(fx.st, &r, b);
+}
+
+START_TEST(test_live_binding_limit_is_per_peer_and_counts_live_ones)
+{
+	struct mig_binding b, first;
+
+	ck_store_ok(fx.st, alloc_limited(MIG_DIR_OUT, "u1", STORE_PEER_BOTH, 2, &first));
+	ck_store_ok(fx.st, alloc_limited(MIG_DIR_IN, "u2", STORE_PEER_BOTH, 2, &b));
+	ck_store_rc(fx.st, alloc_limited(MIG_DIR_OUT, "u3", STORE_PEER_BOTH, 2, &b), MIG_LIMIT);
+	ck_assert_str_eq(mig_store_errmsg(fx.st),
+	                 "partner '" STORE_PEER_BOTH "' has 2 live bindings, its limit");
+	ck_store_rc(fx.st, alloc_limited(MIG_DIR_OUT, "u1", STORE_PEER_BOTH, 2, &b), MIG_CONFLICT);
+	ck_assert_int_eq(b.id, first.id);
+	ck_store_ok(fx.st, alloc_limited(MIG_DIR_OUT, "u3", STORE_PEER_OUT, 2, &b));
+	ck_store_ok(fx.st, alloc_limited(MIG_DIR_OUT, "u3", STORE_PEER_BOTH, 0, &b)); /* none */
+	ck_store_rc(fx.st, alloc_limited(MIG_DIR_OUT, "u4", STORE_PEER_BOTH, 3, &b), MIG_LIMIT);
+	ck_store_ok(fx.st, mig_binding_revoke(fx.st, first.id, "test", NULL));
+	ck_store_ok(fx.st, alloc_limited(MIG_DIR_OUT, "u4", STORE_PEER_BOTH, 3, &b));
+	ck_store_rc(fx.st, alloc_limited(MIG_DIR_OUT, "u5", STORE_PEER_BOTH, 3, &b), MIG_LIMIT);
+	ck_assert_int_eq(store_sql_int(fx.path, "SELECT count(*) FROM bindings WHERE peer_realm = '"
+	                 STORE_PEER_BOTH "' AND state = 'allocated'"), 3);
+	ck_assert_int_eq(store_audit_count("allocate", 0), 5);
+}
+END_TEST
+
 START_TEST(test_random_allocation_without_generator_realm_gives_invalid)
 {
 	struct mig_alloc_req r = store_req(MIG_DIR_OUT, "alice", STORE_PEER_BOTH);
@@ -443,6 +478,7 @@ static Suite *binding_suite(void)
 	tcase_add_test(tc, test_allocate_with_bad_input_gives_invalid_naming_the_field);
 	tcase_add_test(tc, test_random_allocation_without_generator_realm_gives_invalid);
 	tcase_add_test(tc, test_small_random_space_gives_exhausted_and_never_duplicates);
+	tcase_add_test(tc, test_live_binding_limit_is_per_peer_and_counts_live_ones);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lookup");
 	tcase_add_checked_fixture(tc, store_setup, store_teardown);

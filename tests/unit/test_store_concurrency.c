@@ -113,22 +113,30 @@ static void make_pool(int n)
 	ck_store_ok(fx.st, mig_pool_add(fx.st, "shared", e, (size_t)n, NULL));
 }
 
-START_TEST(test_concurrent_processes_never_hand_out_one_identity_twice)
+/* Fork PROCS children running fn(k, start fd) and start them all at once. */
+static void start_children(pid_t *pid, int (*fn)(int k, int start_fd))
 {
-	int start[2], k, status, total = 0;
-	pid_t pid[PROCS];
-	uint64_t t, f;
+	int start[2], k;
 
-	make_pool(PROCS * PER_PROC / 2);
 	ck_assert_int_eq(pipe(start), 0);
 	for (k = 0; k < PROCS; k++) {
 		pid[k] = fork();
 		ck_assert_int_ge(pid[k], 0);
 		if (pid[k] == 0)
-			_exit(child(k, start[0]));
+			_exit(fn(k, start[0]));
 	}
-	for (k = 0; k < PROCS; k++) /* start them all at once */
+	for (k = 0; k < PROCS; k++)
 		ck_assert_int_eq(write(start[1], "g", 1), 1);
+}
+
+START_TEST(test_concurrent_processes_never_hand_out_one_identity_twice)
+{
+	int k, status, total = 0;
+	pid_t pid[PROCS];
+	uint64_t t, f;
+
+	make_pool(PROCS * PER_PROC / 2);
+	start_children(pid, child);
 	for (k = 0; k < PROCS; k++) {
 		ck_assert_int_eq(waitpid(pid[k], &status, 0), pid[k]);
 		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -153,6 +161,57 @@ START_TEST(test_concurrent_processes_never_hand_out_one_identity_twice)
 }
 END_TEST
 
+/*
+ * A live-binding limit under the same race: PROCS processes allocate for
+ * one partner with max_live LIMITED at once.  The count runs inside each
+ * allocation's transaction, so exactly LIMITED succeed, whatever the
+ * interleaving; every other attempt is MIG_LIMIT.  Exit status: successes.
+ */
+enum { LIMITED = 100, LIMIT_TRIES = 60 };
+
+static int child_limited(int k, int start_fd)
+{
+	struct mig_binding b;
+	struct mig_alloc_req r;
+	char user[32], go;
+	int i, rc, ok = 0;
+	mig_store_t *st = store_open(fx.path, 0, &rc);
+
+	if (rc != MIG_OK || read(start_fd, &go, 1) != 1)
+		return 255;
+	mig_store_set_generator(st, "l", 16, STORE_REALM);
+	for (i = 0; i < LIMIT_TRIES; i++) {
+		snprintf(user, sizeof user, "l%d-u%d", k, i);
+		r = store_req(MIG_DIR_OUT, user, STORE_PEER_BOTH);
+		r.max_live = LIMITED;
+		rc = mig_binding_allocate(st, &r, &b);
+		if (rc == MIG_OK)
+			ok++;
+		else if (rc != MIG_LIMIT)
+			return 254;
+	}
+	mig_store_close(st);
+	return ok;
+}
+
+START_TEST(test_concurrent_processes_never_exceed_the_live_binding_limit)
+{
+	int k, status, total = 0;
+	pid_t pid[PROCS];
+
+	start_children(pid, child_limited);
+	for (k = 0; k < PROCS; k++) {
+		ck_assert_int_eq(waitpid(pid[k], &status, 0), pid[k]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) <= LIMIT_TRIES,
+		              "child %d: status %d", k, status);
+		total += WEXITSTATUS(status);
+	}
+	ck_assert_int_eq(total, LIMITED);
+	ck_assert_int_eq(store_sql_int(fx.path, "SELECT count(*) FROM bindings"), LIMITED);
+	ck_assert_int_eq(store_audit_count("allocate", 0), LIMITED);
+}
+END_TEST
+
 static Suite *concurrency_suite(void)
 {
 	Suite *s = suite_create("mig_store_concurrency");
@@ -161,6 +220,7 @@ static Suite *concurrency_suite(void)
 	tcase_add_checked_fixture(tc, store_setup, store_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_concurrent_processes_never_hand_out_one_identity_twice);
+	tcase_add_test(tc, test_concurrent_processes_never_exceed_the_live_binding_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,111 @@
+#!/bin/sh
+# bench_overload.sh: what the broker does at twice the load it can serve
+# (`make bench-overload'; not part of make check).  POSIX sh, on loopback.
+#
+#   partc (sipdb.c.test, cx_client) --> brka (sipdb.a.test) --> hssa
+#
+# c.test is one of A's partners with a binding for alice; every request is
+# a MAR for her, which A brokers to its HSS (Milenage per vector).  Each
+# round, alternating:
+#
+#   unloaded  cx_client --count N --inflight BENCH_OVERLOAD_INFLIGHT: the
+#             maximum A serves (every answer must be 2001); N is calibrated
+#             so that the phase lasts about BENCH_OVERLOAD_SECS;
+#   2x        cx_client --rate 2*max --count 2*max*SECS --inflight 4000:
+#             twice that maximum offered, open loop; A bounds what it has
+#             in flight (max_inflight BENCH_OVERLOAD_MAX_INFLIGHT) and
+#             answers the rest 3004.  Every request must be answered 2001
+#             or 3004, none lost.
+#
+# Per round: the admitted (2001) throughput at 2x over the unloaded maximum,
+# the 3004 rate, the latency of 3004 answers (median, p99), what the client
+# really offered, and A's resident size.  The report gives the median over
+# rounds and A's peak resident size (VmHWM) over the whole run.
+#
+# Environment (defaults in brackets):
+#   BENCH_OVERLOAD_ROUNDS        rounds [3]
+#   BENCH_OVERLOAD_SECS          seconds per phase [5]
+#   BENCH_OVERLOAD_INFLIGHT      client window of the unloaded phase [48]
+#   BENCH_OVERLOAD_MAX_INFLIGHT  A's max_inflight [64]
+#   BENCH_OVERLOAD_WARMUP        warm-up MARs [1000]
+#   BENCH_OVERLOAD_OUT           results [$top_builddir/tests/tmp/bench_overload.results]
+#
+# Output: a table on stdout; in BENCH_OVERLOAD_OUT rounds.jsonl (every
+# cx_client summary with its round and phase), rss.txt, table.txt.
+. "$top_srcdir/tests/integration/lib.sh"
+mig_test_init bench_overload
+. "$top_srcdir/tests/integration/client_lib.sh"
+. "$top_srcdir/tests/integration/broker_lib.sh"
+
+ROUNDS=${BENCH_OVERLOAD_ROUNDS:-3}
+SECS=${BENCH_OVERLOAD_SECS:-5}
+INFLIGHT=${BENCH_OVERLOAD_INFLIGHT:-48}
+MAXIN=${BENCH_OVERLOAD_MAX_INFLIGHT:-64}
+WARMUP=${BENCH_OVERLOAD_WARMUP:-1000}
+OUT=${BENCH_OVERLOAD_OUT:-$top_builddir/tests/tmp/bench_overload.results}
+rm -rf "$OUT"
+mkdir -p "$OUT" || mig_fail "cannot create $OUT"
+
+MB_TIMEOUT_MS=5000
+mb_setup true
+jq ". + { \"max_inflight\": $MAXIN }" "$MIG_TMP/brka.json" > "$MIG_TMP/brka.json.new" \
+	&& mv "$MIG_TMP/brka.json.new" "$MIG_TMP/brka.json"
+mb_start
+cxc_run cmsa --dest-host sipdb.a.test gor --impi alice@a.test --impu sip:alice@a.test --partner c.test
+cxc_json .result_code 2001 || { cxc_show; mig_fail "GOR for c.test failed"; }
+C_IMPI=$(jq -r .migration_impi "$CXC_OUT")
+C_IMPU=$(jq -r .migration_impu "$CXC_OUT")
+
+rss() { sed -n "s/^$2:[^0-9]*\([0-9]*\) kB/\1/p" "/proc/$(mig__get "$1" pid)/status"; }
+
+# mar ROUND PHASE CX_CLIENT-OPTIONS...: one run, its summary kept.
+mar()
+{
+	b__round=$1 b__phase=$2
+	shift 2
+	cxc_run partc --quiet --timeout 10000 --dest-host sipdb.a.test "$@" \
+		mar --impi "$C_IMPI" --impu "$C_IMPU"
+	[ "$CXC_RC" = 0 ] || { cxc_show; mig_fail "round $b__round, $b__phase: cx_client exit $CXC_RC"; }
+	jq -c --argjson round "$b__round" --arg phase "$b__phase" --arg rss "$(rss brka VmRSS)" \
+		--arg load "$(cut -d' ' -f1 /proc/loadavg)" \
+		'{round: $round, phase: $phase, rss_kb: ($rss | tonumber), load: ($load | tonumber)} + .' \
+		"$CXC_OUT" >> "$OUT/rounds.jsonl"
+}
+
+mar 0 warmup --count "$WARMUP" --inflight "$INFLIGHT"
+rate=$(jq -s '.[-1].answers_per_s | floor' "$OUT/rounds.jsonl")
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	mar $r unloaded --count $((rate * SECS)) --inflight "$INFLIGHT"
+	jq -se '.[-1] | .result_codes == {"2001": .count}' "$OUT/rounds.jsonl" >/dev/null \
+		|| mig_fail "round $r: the unloaded phase got answers other than 2001"
+	rate=$(jq -s '.[-1].answers_per_s | floor' "$OUT/rounds.jsonl")
+	mar $r 2x --rate $((2 * rate)) --count $((2 * rate * SECS)) --inflight 4000
+	jq -se '.[-1] | (.result_codes | keys - ["2001", "3004"]) == [] and .lost == 0 and .expired == 0' \
+		"$OUT/rounds.jsonl" >/dev/null || mig_fail "round $r: 2x phase: answers other than 2001/3004, or lost"
+	r=$((r + 1))
+done
+echo "VmHWM $(rss brka VmHWM) kB, VmRSS $(rss brka VmRSS) kB" > "$OUT/rss.txt"
+
+# The table: per round, then the medians.
+jq -rs --arg hwm "$(rss brka VmHWM)" '
+	def med: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
+	def r2: . * 100 | round / 100;
+	[ .[] | select(.round > 0) ] | group_by(.round) | map(
+		(.[] | select(.phase == "unloaded")) as $u | (.[] | select(.phase == "2x")) as $x |
+		{ round: $u.round, max: $u.answers_per_s, offered: $x.sent_per_s,
+		  admitted: (($x.result_codes."2001" // 0) * 1000 / $x.elapsed_ms),
+		  busy: (($x.result_codes."3004" // 0) * 1000 / $x.elapsed_ms),
+		  busy_p50: $x.latency_ms_by_code."3004".median, busy_p99: $x.latency_ms_by_code."3004".p99,
+		  ok_p50: $x.latency_ms_by_code."2001".median, rss: $x.rss_kb }
+		| .ratio = (.admitted / .max)) as $rows |
+	(["round", "max/s", "offered/s", "admitted/s", "ratio", "3004/s", "3004 p50 ms", "3004 p99 ms", "2001 p50 ms", "RSS kB"] | @tsv),
+	($rows[] | [.round, (.max | round), (.offered | round), (.admitted | round), (.ratio | r2),
+	            (.busy | round), .busy_p50, .busy_p99, .ok_p50, .rss] | @tsv),
+	(["median", ([$rows[].max] | med | round), ([$rows[].offered] | med | round),
+	  ([$rows[].admitted] | med | round), ([$rows[].ratio] | med | r2), ([$rows[].busy] | med | round),
+	  ([$rows[].busy_p50] | med), ([$rows[].busy_p99] | med), ([$rows[].ok_p50] | med),
+	  ("peak " + $hwm)] | @tsv)
+' "$OUT/rounds.jsonl" | column -t -s "$(printf '\t')" | tee "$OUT/table.txt"
+echo "# results in $OUT"
+mig_pass
