@@ -20,6 +20,8 @@
 #define MIG_CONFIG_DEFAULT_LIFETIME 86400
 #define MIG_CONFIG_ERR_MAX 512
 #define MIG_CONFIG_DEFAULT_RTR_RETRY_FOR 86400
+#define MIG_CONFIG_DEFAULT_ALLOC_BATCH 64  /* allocations per transaction, at most */
+#define MIG_CONFIG_MAX_ALLOC_BATCH 4096
 #define MIG_CONFIG_UINTS_MAX 16
 
 /* A short list of numbers (Server-Capabilities). */
@@ -63,6 +65,10 @@ struct mig_config {
 	uint32_t lifetime; /* default binding lifetime, seconds; 0 = none */
 
 	unsigned timeout_ms; /* deadline of a brokered request */
+
+	/* Allocations (GOR, GIR) committed together in one store transaction
+	 * at most (group commit); 1: one transaction per allocation. */
+	unsigned alloc_batch;
 
 	/* Our S-CSCF, for UAR/LIR about visitors (answered by us, not the HSS):
 	 * its Server-Name ("" when not configured) and Server-Capabilities. */

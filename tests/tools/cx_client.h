@@ -71,6 +71,7 @@ struct cxc_opts {
 	unsigned connect_ms;       /* deadline for the peer to be OPEN */
 	unsigned count, inflight;
 	int summary;               /* --count given: print the load summary */
+	int unique;                /* --unique: request n is for user "<user>-n" */
 
 	enum cxc_cmd cmd;
 	const char *impi, *impu;   /* impu: the first of impus */
@@ -112,7 +113,8 @@ const char *cxc_request_name(enum cxc_cmd cmd);  /* "MAR" */
 /* cx_client_msg.c */
 int cxc_dict_init(enum cxc_cmd cmd);
 int cxc_advertise(void);
-int cxc_msg_build(const struct cxc_opts *o, const struct cxc_target *t, struct msg **out);
+int cxc_msg_build(const struct cxc_opts *o, const struct cxc_target *t, unsigned seq,
+		  struct msg **out);
 
 /* cx_client_send.c: 0 when every request got an answer, else an exit
  * code; the single answer (count 1) or the summary goes to stdout. */

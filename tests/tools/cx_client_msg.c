@@ -209,8 +209,25 @@ static int cxc_set_origin_host(struct msg *msg, const char *host)
 
 /* ------------------------------------------------------------ commands */
 
+/* The identity of request seq: id itself, or with --unique "-seq" added to
+ * its user part (before the '@', else at the end), so that a load of
+ * allocations is for as many users and allocates as many bindings. */
+static int cxc_add_ident(struct msg *msg, struct dict_object *model, const char *id,
+			 int unique, unsigned seq)
+{
+	const char *at = strchr(id, '@');
+	int user = at ? (int)(at - id) : (int)strlen(id);
+	char buf[512];
+
+	if (!unique)
+		return cxc_add_str(msg, model, id);
+	snprintf(buf, sizeof(buf), "%.*s-%u%s", user, id, seq, id + user);
+	return cxc_add_str(msg, model, buf);
+}
+
 /* What every request carries, up to the user's identities. */
-static int cxc_build_head(const struct cxc_opts *o, const struct cxc_target *t, struct msg *msg)
+static int cxc_build_head(const struct cxc_opts *o, const struct cxc_target *t, unsigned seq,
+			  struct msg *msg)
 {
 	static const char tag[] = "cx_client";
 
@@ -230,9 +247,9 @@ static int cxc_build_head(const struct cxc_opts *o, const struct cxc_target *t, 
 		CHECK_FCT(cxc_add_str(msg, cxc_avp.dest_host, t->dest_host));
 	CHECK_FCT(cxc_add_str(msg, cxc_avp.dest_realm, t->dest_realm));
 	if (o->impi && !o->omit_user_name)
-		CHECK_FCT(cxc_add_str(msg, cxc_avp.user_name, o->impi));
+		CHECK_FCT(cxc_add_ident(msg, cxc_avp.user_name, o->impi, o->unique, seq));
 	for (i = 0; i < o->n_impus && !o->omit_public_identity; i++)
-		CHECK_FCT(cxc_add_str(msg, cxc_avp.public_identity, o->impus[i]));
+		CHECK_FCT(cxc_add_ident(msg, cxc_avp.public_identity, o->impus[i], o->unique, seq));
 	return 0;
 }
 
@@ -304,15 +321,16 @@ static int cxc_build_alloc(const struct cxc_opts *o, struct msg *msg)
 	return 0;
 }
 
-/* A new request of the command the options name, with a new Session-Id
- * and end-to-end identifier. */
-int cxc_msg_build(const struct cxc_opts *o, const struct cxc_target *t, struct msg **out)
+/* Request number seq (1, 2, ...) of the command the options name, with a
+ * new Session-Id and end-to-end identifier. */
+int cxc_msg_build(const struct cxc_opts *o, const struct cxc_target *t, unsigned seq,
+		  struct msg **out)
 {
 	struct msg *msg = NULL;
 	int rc;
 
 	CHECK_FCT(fd_msg_new(cxc_cmd_obj[o->cmd], MSGFL_ALLOC_ETEID, &msg));
-	rc = cxc_build_head(o, t, msg);
+	rc = cxc_build_head(o, t, seq, msg);
 	if (!rc) {
 		switch (o->cmd) {
 		case CXC_MAR: rc = cxc_build_mar(o, msg); break;

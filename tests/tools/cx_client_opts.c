@@ -56,6 +56,8 @@ static void cxc_usage(FILE *out)
 "                           as a proxy forwards an S-CSCF's request)\n"
 "  --count N                send N requests and print a summary instead\n"
 "  --inflight K             keep at most K requests in flight (default 1)\n"
+"  --unique                 request n (1, 2, ...) is for another user: \"-n\"\n"
+"                           is added to the user part of --impi and --impu\n"
 "  --log FILE               core logs to FILE (default: stderr)\n"
 "  -d, --debug              more core logs;  -q, --quiet: errors only\n"
 "  -h, --help               this text\n"
@@ -92,7 +94,7 @@ static void cxc_usage(FILE *out)
 }
 
 enum cxc_optid {
-	O_PEER = 256, O_TIMEOUT, O_CONNECT, O_DREALM, O_DHOST, O_COUNT, O_INFLIGHT,
+	O_PEER = 256, O_UNIQUE, O_TIMEOUT, O_CONNECT, O_DREALM, O_DHOST, O_COUNT, O_INFLIGHT,
 	O_LOG, O_OHOST, O_IMPI, O_IMPU, O_SCHEME, O_ITEMS, O_SNAME, O_AUTS, O_OMIT,
 	O_PARTNER, O_PRIMARY, O_SIPDB, O_LIFETIME, O_POOL, O_TYPE, O_DATA, O_VISITED, O_END
 };
@@ -144,6 +146,7 @@ static const struct option cxc_longopts[] = {
 	{ "dest-host",       required_argument, NULL, O_DHOST },
 	{ "count",           required_argument, NULL, O_COUNT },
 	{ "inflight",        required_argument, NULL, O_INFLIGHT },
+	{ "unique",          no_argument,       NULL, O_UNIQUE },
 	{ "log",             required_argument, NULL, O_LOG },
 	{ "origin-host",     required_argument, NULL, O_OHOST },
 	{ "impi",            required_argument, NULL, O_IMPI },
@@ -235,6 +238,7 @@ static int cxc_set_global(int id, const char *arg, struct cxc_opts *o)
 		o->summary = 1;
 		break;
 	case O_INFLIGHT: rc = cxc_num("inflight", arg, 1, 100000, &v); o->inflight = v; break;
+	case O_UNIQUE: o->unique = 1; break;
 	default: return -1;
 	}
 	return rc;

@@ -160,13 +160,14 @@ static void cxc_wait_inflight(struct cxc_run *run, unsigned limit)
 }
 
 static int cxc_send_one(const struct cxc_opts *o, const struct cxc_target *t,
-			struct cxc_run *run, struct cxc_req *r)
+			struct cxc_run *run, unsigned i)
 {
+	struct cxc_req *r = &run->reqs[i];
 	struct msg *msg = NULL;
 	struct timespec expiry;
 	int rc;
 
-	if ((rc = cxc_msg_build(o, t, &msg)))
+	if ((rc = cxc_msg_build(o, t, i + 1, &msg)))
 		return rc;
 	pthread_mutex_lock(&run->mtx);
 	r->state = CXC_PENDING;
@@ -199,7 +200,7 @@ static int cxc_send_loop(const struct cxc_opts *o, const struct cxc_target *t, s
 		pthread_mutex_lock(&run->mtx);
 		cxc_wait_inflight(run, o->inflight - 1);
 		pthread_mutex_unlock(&run->mtx);
-		rc = cxc_send_one(o, t, run, &run->reqs[i]);
+		rc = cxc_send_one(o, t, run, i);
 	}
 	pthread_mutex_lock(&run->mtx);
 	cxc_wait_inflight(run, 0);
