@@ -232,3 +232,48 @@ int mig_binding_allocate(mig_store_t *st, const struct mig_alloc_req *req,
 		return rc;
 	return mig_tx_leave(st, mig_alloc_tx(st, &a, out));
 }
+
+/* ---- Batches ------------------------------------------------------------ */
+
+/* Record the outcome of one item: its code and, on failure, the message. */
+static void mig_alloc_item_done(mig_store_t *st, struct mig_alloc_item *it, int rc)
+{
+	it->rc = rc;
+	snprintf(it->errmsg, sizeof it->errmsg, "%s", rc == MIG_OK ? "" : mig_store_errmsg(st));
+}
+
+/*
+ * Each item in a savepoint of one transaction.  An error that undoes the
+ * whole transaction (SQLite does so itself on I/O errors, a full disk, out
+ * of memory) leaves the handle with no transaction open (depth 0): then
+ * the items before were lost with it, and the batch stops.
+ */
+static int mig_alloc_batch_tx(mig_store_t *st, struct mig_alloc_item *items, size_t n,
+                              int depth)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		rc = mig_binding_allocate(st, &items[i].req, &items[i].b);
+		if (st->depth != depth)
+			return rc != MIG_OK ? rc : mig_seterr(st, MIG_DB, "transaction was rolled back");
+		mig_alloc_item_done(st, &items[i], rc);
+	}
+	return MIG_OK;
+}
+
+int mig_binding_allocate_batch(mig_store_t *st, struct mig_alloc_item *items, size_t n)
+{
+	size_t i;
+	int rc = mig_tx_enter(st), depth = st->depth;
+
+	if (rc == MIG_OK) {
+		rc = mig_alloc_batch_tx(st, items, n, depth);
+		if (st->depth == depth) /* else SQLite undid it all already */
+			rc = mig_tx_leave(st, rc);
+	}
+	for (i = 0; rc != MIG_OK && i < n; i++)
+		mig_alloc_item_done(st, &items[i], rc);
+	return rc;
+}

@@ -102,6 +102,8 @@ static const struct cfg_field cfg_top[] = {
 	  0, 31536000, NULL },
 	{ "max_inflight", CFG_UINT, offsetof(struct mig_config, max_inflight), sizeof(unsigned), 0,
 	  MIG_CONFIG_MAX_INFLIGHT_MAX, NULL },
+	{ "alloc_batch", CFG_UINT, offsetof(struct mig_config, alloc_batch), sizeof(unsigned), 0,
+	  MIG_CONFIG_MAX_ALLOC_BATCH, NULL },
 	END
 };
 
@@ -374,6 +376,8 @@ static int cfg_finish(struct cfg_ctx *cx, struct mig_config *c)
 		return cfg_fail(cx, "system.sipdb: too long to make a border Server-Name from");
 	if (c->id_chars == 0)
 		return cfg_fail(cx, "identities.chars: must be at least %d", MIG_GEN_CHARS_MIN);
+	if (c->alloc_batch == 0)
+		return cfg_fail(cx, "alloc_batch: must be at least 1");
 	if (mig_config_partner(c, c->realm))
 		return cfg_fail(cx, "partners: our own realm '%s' is listed as a partner", c->realm);
 	if (c->scscf_name[0] && (why = mig_ident_check_server(c->scscf_name)))
@@ -396,6 +400,7 @@ static void cfg_defaults(struct mig_config *c)
 	c->timeout_ms = MIG_CONFIG_DEFAULT_TIMEOUT_MS;
 	c->rtr_retry_for = MIG_CONFIG_DEFAULT_RTR_RETRY_FOR;
 	c->max_inflight = MIG_CONFIG_DEFAULT_MAX_INFLIGHT;
+	c->alloc_batch = MIG_CONFIG_DEFAULT_ALLOC_BATCH;
 }
 
 static int cfg_from_json(json_t *root, struct mig_config **out, struct cfg_ctx *cx)

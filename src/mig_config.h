@@ -20,6 +20,8 @@
 #define MIG_CONFIG_DEFAULT_LIFETIME 86400
 #define MIG_CONFIG_ERR_MAX 512
 #define MIG_CONFIG_DEFAULT_RTR_RETRY_FOR 86400
+#define MIG_CONFIG_DEFAULT_ALLOC_BATCH 64  /* allocations per transaction, at most */
+#define MIG_CONFIG_MAX_ALLOC_BATCH 4096
 #define MIG_CONFIG_UINTS_MAX 16
 #define MIG_CONFIG_DEFAULT_MAX_INFLIGHT 1000
 #define MIG_CONFIG_MAX_INFLIGHT_MAX 1000000
@@ -75,6 +77,10 @@ struct mig_config {
 	/* Requests forwarded and not yet answered, at most: past it the
 	 * broker answers DIAMETER_TOO_BUSY at once (overload). */
 	unsigned max_inflight;
+
+	/* Allocations (GOR, GIR) committed together in one store transaction
+	 * at most (group commit); 1: one transaction per allocation. */
+	unsigned alloc_batch;
 
 	/* Our S-CSCF, for UAR/LIR about visitors (answered by us, not the HSS):
 	 * its Server-Name ("" when not configured) and Server-Capabilities. */

@@ -120,7 +120,7 @@ struct mig_store {
 	char gen_prefix[MIG_GEN_PREFIX_MAX + 1];
 	char gen_realm[MIG_IDENT_MAX + 1];
 	char actor[64];
-	char errmsg[512];
+	char errmsg[MIG_ERRMSG_MAX];
 };
 
 /* ---- Errors (mig_err.c) ------------------------------------------------ */

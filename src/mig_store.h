@@ -64,6 +64,7 @@ typedef int64_t (*mig_clock_fn)(void *arg);
 #define MIG_BUSY_TIMEOUT_DEFAULT 5000     /* ms */
 #define MIG_CACHE_KIB_DEFAULT 32768       /* page cache per handle, KiB */
 #define MIG_CHECKPOINT_PAGES_DEFAULT 32768 /* 128 MiB of WAL */
+#define MIG_ERRMSG_MAX 512                /* an error message, with its NUL */
 
 struct mig_store_opts {
 	int readonly;        /* 1: never create or upgrade; every change fails */
@@ -275,6 +276,32 @@ struct mig_alloc_req {
  */
 int mig_binding_allocate(mig_store_t *st, const struct mig_alloc_req *req,
                          struct mig_binding *out);
+
+/* One allocation of a batch: the request, and what became of it. */
+struct mig_alloc_item {
+	struct mig_alloc_req req;     /* in: its strings live until the call returns */
+	int rc;                       /* out: as mig_binding_allocate would return */
+	struct mig_binding b;         /* out: with MIG_OK the new binding, with
+	                               * MIG_CONFLICT the live one the user has */
+	char errmsg[MIG_ERRMSG_MAX];  /* out: the item's error message, "" when MIG_OK */
+};
+
+/*
+ * Allocate n bindings in one write transaction (group commit: one commit
+ * for the batch instead of one per allocation).  Each item is atomic on
+ * its own, exactly as mig_binding_allocate (a savepoint): an item that
+ * fails (MIG_CONFLICT, MIG_DENIED, MIG_EXHAUSTED, ...) leaves nothing
+ * behind and does not affect the others, and items see the ones before
+ * them (a second request for the same user in one batch gets MIG_CONFLICT
+ * and the binding the first made).  Returns MIG_OK when the transaction
+ * committed: then every item with rc MIG_OK is stored.  Otherwise (the
+ * write lock not had within the busy timeout, a failed commit, an I/O
+ * error that undid the transaction) nothing of the batch is stored, every
+ * item has that error as its rc, and it is returned.  Inside
+ * mig_store_begin() the batch is a savepoint: nothing is committed before
+ * the caller commits.
+ */
+int mig_binding_allocate_batch(mig_store_t *st, struct mig_alloc_item *items, size_t n);
 
 /*
  * Lookups.  By migration identity: the live binding if there is one, else

@@ -4,10 +4,13 @@
  * The configuration management server asks for outbound migration
  * identities in the primary system (GOR, TR 23.781 steps 4-6) and for
  * inbound ones in the partner system (GIR, steps 9-11).  Both allocate a
- * binding in one store transaction before answering: an identity handed out
- * is always one that is recorded.  A repeated request for the same user and
- * system gets the live binding it already has, never a second one.
+ * binding in a store transaction that commits before the answer is sent: an
+ * identity handed out is always one that is recorded.  Concurrent requests
+ * share that transaction (group commit, below).  A repeated request for the
+ * same user and system gets the live binding it already has, never a
+ * second one.
  */
+#include <pthread.h>
 #include <strings.h>
 
 #include "sipdb.h"
@@ -128,36 +131,170 @@ static int64_t alloc_lifetime(uint32_t asked)
 	return conf && asked > conf ? conf : asked;
 }
 
-static int alloc_store(struct alloc_req *r, const struct mig_partner_conf *p)
+/* The store request for r: the asked-for or configured pool, the lifetime
+ * capped by the configuration, the partner's SIP database for a GIR. */
+static struct mig_alloc_req alloc_store_req(const struct alloc_req *r,
+                                            const struct mig_partner_conf *p)
 {
 	const char *sipdb = r->sipdb[0] ? r->sipdb : p->sipdb;
 	struct mig_alloc_req q = { r->dir, r->impi, r->impu, r->realm,
 	                           r->dir == MIG_DIR_IN ? sipdb : NULL,
 	                           r->pool[0] ? r->pool : (sipdb_conf->id_pool[0] ? sipdb_conf->id_pool : NULL),
 	                           alloc_lifetime(r->lifetime), p->max_bindings };
-	struct mig_binding b;
-	mig_store_t *st = sipdb_db();
-	int rc;
 
-	if (!st)
-		return alloc_refuse(r, "DIAMETER_UNABLE_TO_COMPLY", "binding store unavailable");
-	rc = mig_binding_allocate(st, &q, &b);
+	return q;
+}
+
+/* Answer r with what the store said: rc, the binding b (new, or the live
+ * one the user already has), or why not (errmsg). */
+static int alloc_outcome(struct alloc_req *r, const struct mig_partner_conf *p, int rc,
+                         const struct mig_binding *b, const char *errmsg)
+{
 	switch (rc) {
 	case MIG_OK:
 	case MIG_CONFLICT: /* the live binding this user already has */
-		return alloc_answer(r, &b, p);
+		return alloc_answer(r, b, p);
 	case MIG_DENIED:
-		return alloc_refuse(r, "DIAMETER_AUTHORIZATION_REJECTED", mig_store_errmsg(st));
+		return alloc_refuse(r, "DIAMETER_AUTHORIZATION_REJECTED", errmsg);
 	case MIG_INVALID:
-		return alloc_refuse(r, "DIAMETER_INVALID_AVP_VALUE", mig_store_errmsg(st));
+		return alloc_refuse(r, "DIAMETER_INVALID_AVP_VALUE", errmsg);
 	case MIG_LIMIT:
 		sipdb_limit_bindings_refused(p);
 		return alloc_busy(r, "partner at its live-binding limit");
 	case MIG_BUSY:
-		return alloc_refuse(r, "DIAMETER_TOO_BUSY", mig_store_errmsg(st));
+		return alloc_refuse(r, "DIAMETER_TOO_BUSY", errmsg);
 	default:
-		return alloc_refuse(r, "DIAMETER_UNABLE_TO_COMPLY", mig_store_errmsg(st));
+		return alloc_refuse(r, "DIAMETER_UNABLE_TO_COMPLY", errmsg);
 	}
+}
+
+/*
+ * Group commit.  The dispatch threads hand each checked request to one
+ * writer thread and return at once, keeping the message; the writer takes
+ * whatever is queued (up to alloc_batch), allocates it all in one store
+ * transaction (mig_binding_allocate_batch: each allocation atomic on its
+ * own), and only after the commit answers each request.  So an identity
+ * handed out is always a committed one, as before, but one commit (a few
+ * WAL frames, a lock round) serves many requests, and the allocations no
+ * longer fight for the write lock from several threads.  A full queue
+ * answers 3004 at once: the asker retries later.
+ */
+#define ALLOC_QUEUE_MAX 8192
+
+struct alloc_job {
+	struct alloc_job *next;
+	struct alloc_req r; /* r.msg points to msg */
+	struct msg *msg;    /* the request, ours until it is answered */
+	const struct mig_partner_conf *p;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct alloc_job *head, **tail;
+	size_t count;
+	int stop;
+	int started;
+	pthread_t thr;
+	struct mig_alloc_item *items; /* the writer's, alloc_batch of them */
+} alloc_q = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+/* Queue r for the writer, taking its message; 1 if the queue is full (r
+ * untouched, the caller answers). */
+static int alloc_enqueue(struct alloc_req *r, const struct mig_partner_conf *p)
+{
+	struct alloc_job *j;
+
+	pthread_mutex_lock(&alloc_q.lock);
+	if (alloc_q.count >= ALLOC_QUEUE_MAX || alloc_q.stop ||
+	    !(j = malloc(sizeof(*j)))) {
+		pthread_mutex_unlock(&alloc_q.lock);
+		return 1;
+	}
+	j->next = NULL;
+	j->r = *r;
+	j->msg = *r->msg;
+	j->r.msg = &j->msg;
+	j->p = p;
+	*r->msg = NULL; /* the dispatcher is done with it: the writer answers */
+	*alloc_q.tail = j;
+	alloc_q.tail = &j->next;
+	alloc_q.count++;
+	pthread_cond_signal(&alloc_q.cond);
+	pthread_mutex_unlock(&alloc_q.lock);
+	return 0;
+}
+
+/* Wait for jobs; detach at most max of them.  NULL when stopped and empty. */
+static struct alloc_job *alloc_take(size_t max, size_t *n)
+{
+	struct alloc_job *first, **cut;
+
+	pthread_mutex_lock(&alloc_q.lock);
+	while (!alloc_q.count && !alloc_q.stop)
+		pthread_cond_wait(&alloc_q.cond, &alloc_q.lock);
+	first = alloc_q.head;
+	for (*n = 0, cut = &alloc_q.head; *n < max && *cut; (*n)++)
+		cut = &(*cut)->next;
+	alloc_q.head = *cut;
+	*cut = NULL;
+	if (!alloc_q.head)
+		alloc_q.tail = &alloc_q.head;
+	alloc_q.count -= *n;
+	pthread_mutex_unlock(&alloc_q.lock);
+	return first;
+}
+
+/* Allocate the n jobs of list in one transaction, then answer each and
+ * free it.  Without a store every job is refused. */
+static void alloc_commit(mig_store_t *st, struct mig_alloc_item *items, struct alloc_job *list,
+                         size_t n)
+{
+	struct alloc_job *j, *next;
+	size_t i;
+
+	for (i = 0, j = list; j; j = j->next, i++) {
+		memset(&items[i], 0, sizeof(items[i]));
+		items[i].req = alloc_store_req(&j->r, j->p);
+		items[i].rc = MIG_IO;
+		strcpy(items[i].errmsg, "binding store unavailable");
+	}
+	if (st)
+		mig_binding_allocate_batch(st, items, n);
+	for (i = 0, j = list; j; j = next, i++) {
+		next = j->next;
+		alloc_outcome(&j->r, j->p, items[i].rc, &items[i].b, items[i].errmsg);
+		if (j->msg) /* not sent: an error was logged */
+			fd_msg_free(j->msg);
+		free(j);
+	}
+}
+
+/* The writer thread: until stopped and drained, batches of what is queued.
+ * Its store handle is opened again after a failure to open it. */
+static void *alloc_writer(void *unused)
+{
+	mig_store_t *st = NULL;
+	struct alloc_job *list;
+	size_t n;
+
+	(void)unused;
+	fd_log_threadname("mig_sipdb allocations");
+	while ((list = alloc_take(sipdb_conf->alloc_batch, &n))) {
+		if (!st)
+			st = sipdb_db_open();
+		alloc_commit(st, alloc_q.items, list, n);
+	}
+	mig_store_close(st);
+	return NULL;
+}
+
+/* Hand r to the writer, or answer 3004 when too many are waiting. */
+static int alloc_store(struct alloc_req *r, const struct mig_partner_conf *p)
+{
+	if (alloc_enqueue(r, p) == 0)
+		return 0;
+	return alloc_refuse(r, "DIAMETER_TOO_BUSY", "too many allocations waiting for the store");
 }
 
 static int alloc_handle(struct msg **msg, enum mig_dir dir)
@@ -213,6 +350,11 @@ int sipdb_alloc_init(void)
 {
 	struct disp_when when = { 0 };
 
+	alloc_q.tail = &alloc_q.head;
+	CHECK_MALLOC(alloc_q.items = calloc(sipdb_conf->alloc_batch, sizeof(*alloc_q.items)));
+	CHECK_POSIX(pthread_create(&alloc_q.thr, NULL, alloc_writer, NULL));
+	alloc_q.started = 1;
+
 	when.app = sipdb_dict.app_alloc;
 	when.command = sipdb_dict.cmd_gor;
 	CHECK_FCT(fd_disp_register(alloc_gor_cb, DISP_HOW_CC, &when, NULL, &alloc_hdl_gor));
@@ -227,4 +369,15 @@ void sipdb_alloc_fini(void)
 		fd_disp_unregister(&alloc_hdl_gor, NULL);
 	if (alloc_hdl_gir)
 		fd_disp_unregister(&alloc_hdl_gir, NULL);
+	if (!alloc_q.started)
+		return;
+	/* Whatever is queued is still allocated and answered. */
+	pthread_mutex_lock(&alloc_q.lock);
+	alloc_q.stop = 1;
+	pthread_cond_signal(&alloc_q.cond);
+	pthread_mutex_unlock(&alloc_q.lock);
+	pthread_join(alloc_q.thr, NULL);
+	alloc_q.started = 0;
+	free(alloc_q.items);
+	alloc_q.items = NULL;
 }

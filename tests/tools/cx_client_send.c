@@ -187,8 +187,9 @@ static void cxc_wait_inflight(struct cxc_run *run, unsigned limit)
 }
 
 static int cxc_send_one(const struct cxc_opts *o, const struct cxc_target *t,
-			struct cxc_run *run, struct cxc_req *r)
+			struct cxc_run *run, unsigned i)
 {
+	struct cxc_req *r = &run->reqs[i];
 	struct msg *msg = NULL;
 	struct timespec expiry;
 	int rc;
@@ -247,7 +248,7 @@ static int cxc_send_loop(const struct cxc_opts *o, const struct cxc_target *t, s
 		pthread_mutex_lock(&run->mtx);
 		cxc_wait_inflight(run, o->inflight - 1);
 		pthread_mutex_unlock(&run->mtx);
-		rc = cxc_send_one(o, t, run, &run->reqs[i]);
+		rc = cxc_send_one(o, t, run, i);
 	}
 	t1 = cxc_now(CLOCK_MONOTONIC);
 	run->send_ms = cxc_ms_between(&t0, &t1);

@@ -244,6 +244,17 @@ START_TEST(test_bad_scscf_fields_are_named)
 }
 END_TEST
 
+START_TEST(test_alloc_batch_defaults_to_64_and_is_checked)
+{
+	ck_assert_int_eq(parse(CX_HEAD CX_PARTNER("") "}"), 0);
+	ck_assert_uint_eq(cfg->alloc_batch, 64);
+	ck_assert_int_eq(parse(CX_HEAD CX_PARTNER("") ", \"alloc_batch\": 1 }"), 0);
+	ck_assert_uint_eq(cfg->alloc_batch, 1);
+	refused(CX_HEAD CX_PARTNER("") ", \"alloc_batch\": 0 }", "alloc_batch: must be at least 1");
+	refused(CX_HEAD CX_PARTNER("") ", \"alloc_batch\": 4097 }", "alloc_batch: 4097 is out of range");
+}
+END_TEST
+
 START_TEST(test_bad_profile_settings_are_named)
 {
 	refused(CX_HEAD CX_PARTNER(", \"profile_mode\": \"own\"") "}",
@@ -321,6 +332,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_bad_profile_settings_are_named);
 	tcase_add_test(tc, test_limits_default_to_none_and_are_read);
 	tcase_add_test(tc, test_bad_limits_are_named);
+	tcase_add_test(tc, test_alloc_batch_defaults_to_64_and_is_checked);
 	suite_add_tcase(s, tc);
 	return s;
 }
