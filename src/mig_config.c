@@ -102,6 +102,8 @@ static const struct cfg_field cfg_top[] = {
 	  0, 31536000, NULL },
 	{ "max_inflight", CFG_UINT, offsetof(struct mig_config, max_inflight), sizeof(unsigned), 0,
 	  MIG_CONFIG_MAX_INFLIGHT_MAX, NULL },
+	{ "max_queue_ms", CFG_UINT, offsetof(struct mig_config, max_queue_ms), sizeof(unsigned), 0,
+	  60000, NULL },
 	END
 };
 
@@ -396,6 +398,7 @@ static void cfg_defaults(struct mig_config *c)
 	c->timeout_ms = MIG_CONFIG_DEFAULT_TIMEOUT_MS;
 	c->rtr_retry_for = MIG_CONFIG_DEFAULT_RTR_RETRY_FOR;
 	c->max_inflight = MIG_CONFIG_DEFAULT_MAX_INFLIGHT;
+	c->max_queue_ms = MIG_CONFIG_DEFAULT_MAX_QUEUE_MS;
 }
 
 static int cfg_from_json(json_t *root, struct mig_config **out, struct cfg_ctx *cx)
