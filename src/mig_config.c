@@ -104,6 +104,8 @@ static const struct cfg_field cfg_top[] = {
 	  MIG_CONFIG_MAX_INFLIGHT_MAX, NULL },
 	{ "alloc_batch", CFG_UINT, offsetof(struct mig_config, alloc_batch), sizeof(unsigned), 0,
 	  MIG_CONFIG_MAX_ALLOC_BATCH, NULL },
+	{ "max_queue_ms", CFG_UINT, offsetof(struct mig_config, max_queue_ms), sizeof(unsigned), 0,
+	  60000, NULL },
 	END
 };
 
@@ -401,6 +403,7 @@ static void cfg_defaults(struct mig_config *c)
 	c->rtr_retry_for = MIG_CONFIG_DEFAULT_RTR_RETRY_FOR;
 	c->max_inflight = MIG_CONFIG_DEFAULT_MAX_INFLIGHT;
 	c->alloc_batch = MIG_CONFIG_DEFAULT_ALLOC_BATCH;
+	c->max_queue_ms = MIG_CONFIG_DEFAULT_MAX_QUEUE_MS;
 }
 
 static int cfg_from_json(json_t *root, struct mig_config **out, struct cfg_ctx *cx)

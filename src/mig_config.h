@@ -25,6 +25,7 @@
 #define MIG_CONFIG_UINTS_MAX 16
 #define MIG_CONFIG_DEFAULT_MAX_INFLIGHT 1000
 #define MIG_CONFIG_MAX_INFLIGHT_MAX 1000000
+#define MIG_CONFIG_DEFAULT_MAX_QUEUE_MS 200
 #define MIG_CONFIG_LIMIT_MAX 100000000 /* bindings, requests per second, burst */
 
 /* A short list of numbers (Server-Capabilities). */
@@ -77,6 +78,10 @@ struct mig_config {
 	/* Requests forwarded and not yet answered, at most: past it the
 	 * broker answers DIAMETER_TOO_BUSY at once (overload). */
 	unsigned max_inflight;
+	/* A request that waited longer than this in freeDiameter's queues
+	 * before reaching the broker is answered DIAMETER_TOO_BUSY at once
+	 * (the broker cannot keep up); 0 = never. */
+	unsigned max_queue_ms;
 
 	/* Allocations (GOR, GIR) committed together in one store transaction
 	 * at most (group commit); 1: one transaction per allocation. */

@@ -17,7 +17,23 @@
  *             all partners and our own nodes together: the broker's own
  *             memory and the next hop's queue stay bounded.  Checked at
  *             handler entry (cheap, approximate) and reserved exactly in
- *             sipdb_fwd before the request is copied.
+ *             sipdb_fwd before the request is copied;
+ *   queue     how long the request waited between the socket and our
+ *             handler (max_queue_ms).  When the broker's CPU, not the next
+ *             hop, is what runs out, requests wait in freeDiameter's
+ *             queues -- one of which, each peer's event queue between its
+ *             socket reader and its state machine, has no bound in 1.2.1.
+ *             A request that waited too long is answered 3004 at once,
+ *             which costs far less than serving it, so the queue drains.
+ *             A plain threshold would leave a standing queue just below it
+ *             (every admitted request waiting max_queue_ms); as in CoDel,
+ *             when even the shortest wait of a 100 ms interval was above a
+ *             tenth of max_queue_ms, that tenth is the limit until the
+ *             queue is gone (limit_queue_too_long).
+ *             The time it arrived is taken by a hook on HOOK_DATA_RECEIVED
+ *             (in the socket reader, per-message data as in freeDiameter's
+ *             dbg_msg_timings) and handed to the dispatch thread through a
+ *             small table keyed by the message (limit_age_*).
  *
  * A refusal only increments an atomic.  The writer thread (sipdb_db.c)
  * calls sipdb_limit_flush about once a second: one audit row "too-busy"
@@ -28,13 +44,14 @@
  * request path.
  */
 #include <pthread.h>
+#include <limits.h>
 #include <time.h>
 
 #include "sipdb.h"
 
-enum limit_kind { LIMIT_RPS, LIMIT_BINDINGS, LIMIT_INFLIGHT, LIMIT_NKINDS };
+enum limit_kind { LIMIT_RPS, LIMIT_BINDINGS, LIMIT_INFLIGHT, LIMIT_QUEUE, LIMIT_NKINDS };
 static const char *const limit_counter[LIMIT_NKINDS] = { "busy.rps", "busy.bindings",
-	                                                  "busy.inflight" };
+	                                                  "busy.inflight", "busy.queue" };
 
 /* A partner's bucket and refusals; refused[] is written by any thread,
  * audited[] only by the writer thread. */
@@ -48,13 +65,138 @@ struct limit_partner {
 
 static struct limit_partner *limit_partners; /* parallel to sipdb_conf->partners */
 static atomic_ulong limit_inflight;          /* forwarded, not yet answered */
-static atomic_ulong limit_overload;          /* refused for max_inflight */
-static unsigned long limit_overload_audited;
+static atomic_ulong limit_overload[LIMIT_NKINDS]; /* refused for max_inflight, max_queue_ms */
+static unsigned long limit_overload_audited[LIMIT_NKINDS];
 static unsigned long limit_counted[LIMIT_NKINDS]; /* added to the store's counters */
 
 static struct limit_partner *limit_of(const struct mig_partner_conf *p)
 {
 	return limit_partners && p ? &limit_partners[p - sipdb_conf->partners] : NULL;
+}
+
+/* ---- how long a request waited ------------------------------------------- */
+
+/* Our per-message data: when the socket reader had the message whole. */
+struct fd_hook_permsgdata {
+	struct timespec rcv; /* CLOCK_MONOTONIC */
+};
+
+#define AGE_SLOTS 16384 /* a power of 2: more than requests queued at once */
+#define AGE_UNKNOWN ULONG_MAX
+#define AGE_LOCKS 64
+
+static struct fd_hook_data_hdl *limit_data_hdl;
+static struct fd_hook_hdl *limit_hook_hdl;
+static struct {
+	struct msg *msg;
+	struct timespec rcv;
+} limit_age[AGE_SLOTS];
+static pthread_mutex_t limit_age_lock[AGE_LOCKS];
+
+static size_t limit_age_slot(struct msg *m)
+{
+	return (size_t)((((uintptr_t)m >> 4) * 0x9E3779B97F4A7C15ull) >> 50) & (AGE_SLOTS - 1);
+}
+
+/* HOOK_DATA_RECEIVED (socket reader): note the time.  HOOK_MESSAGE_RECEIVED
+ * (the peer's state machine, the message parsed): a request's time goes
+ * into its slot, replacing whatever was there (a message that never
+ * reached us, or one freed since: a colliding request is only admitted
+ * without its age being known). */
+static void limit_hook_cb(enum fd_hook_type type, struct msg *msg, struct peer_hdr *peer,
+                          void *other, struct fd_hook_permsgdata *pmd, void *regdata)
+{
+	struct msg_hdr *h;
+	size_t i;
+
+	(void)peer, (void)other, (void)regdata;
+	if (!pmd)
+		return;
+	if (type == HOOK_DATA_RECEIVED) {
+		clock_gettime(CLOCK_MONOTONIC, &pmd->rcv);
+		return;
+	}
+	if (!msg || !pmd->rcv.tv_sec || fd_msg_hdr(msg, &h) || !(h->msg_flags & CMD_FLAG_REQUEST))
+		return;
+	i = limit_age_slot(msg);
+	pthread_mutex_lock(&limit_age_lock[i % AGE_LOCKS]);
+	limit_age[i].msg = msg;
+	limit_age[i].rcv = pmd->rcv;
+	pthread_mutex_unlock(&limit_age_lock[i % AGE_LOCKS]);
+}
+
+/* Milliseconds since m was received, AGE_UNKNOWN when its slot was taken
+ * by another message meanwhile; its slot is freed. */
+static unsigned long limit_age_ms(struct msg *m)
+{
+	size_t i = limit_age_slot(m);
+	struct timespec rcv = { 0, 0 }, now;
+
+	pthread_mutex_lock(&limit_age_lock[i % AGE_LOCKS]);
+	if (limit_age[i].msg == m) {
+		rcv = limit_age[i].rcv;
+		limit_age[i].msg = NULL;
+	}
+	pthread_mutex_unlock(&limit_age_lock[i % AGE_LOCKS]);
+	if (!rcv.tv_sec)
+		return AGE_UNKNOWN;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (unsigned long)((now.tv_sec - rcv.tv_sec) * 1000 + (now.tv_nsec - rcv.tv_nsec) / 1000000);
+}
+
+/* Was a wait of age_ms too long?  Over max_queue_ms always; over a tenth
+ * of it while the queue stands: the shortest wait of the last interval of
+ * LIMIT_INTERVAL_MS was above that tenth.  The interval's minimum and
+ * start are kept with relaxed atomics: a lost update among concurrent
+ * dispatch threads only blurs one interval's minimum.  A request whose
+ * wait is not known is admitted and counts for nothing.  An interval of
+ * fewer than LIMIT_QUEUE_MIN_N requests is no standing queue: a lone
+ * request that waited (the daemon descheduled on a busy machine) must not
+ * make the next ones wait for a tighter limit. */
+#define LIMIT_INTERVAL_MS 100
+#define LIMIT_QUEUE_MIN_N 32
+
+static atomic_ulong limit_q_min = ULONG_MAX; /* shortest wait this interval */
+static atomic_ulong limit_q_n;               /* requests this interval */
+static atomic_llong limit_q_start;           /* the interval's start, ms */
+static atomic_int limit_q_standing;          /* the last interval's minimum was high */
+
+static int limit_queue_too_long(unsigned long age_ms)
+{
+	unsigned long target = sipdb_conf->max_queue_ms / 10, min;
+	struct timespec t;
+	long long now;
+
+	if (age_ms == AGE_UNKNOWN)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	now = (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+	if (now - atomic_load(&limit_q_start) >= LIMIT_INTERVAL_MS) {
+		min = atomic_exchange(&limit_q_min, ULONG_MAX);
+		atomic_store(&limit_q_standing,
+		             atomic_exchange(&limit_q_n, 0) >= LIMIT_QUEUE_MIN_N && min > target);
+		atomic_store(&limit_q_start, now);
+	}
+	atomic_fetch_add(&limit_q_n, 1);
+	if (age_ms < atomic_load(&limit_q_min))
+		atomic_store(&limit_q_min, age_ms);
+	return age_ms > sipdb_conf->max_queue_ms || (atomic_load(&limit_q_standing) && age_ms > target);
+}
+
+/* Only when max_queue_ms is on: the hooks cost a small allocation per
+ * message received. */
+static int limit_age_init(void)
+{
+	int i;
+
+	if (!sipdb_conf->max_queue_ms)
+		return 0;
+	for (i = 0; i < AGE_LOCKS; i++)
+		CHECK_POSIX(pthread_mutex_init(&limit_age_lock[i], NULL));
+	CHECK_FCT(fd_hook_data_register(sizeof(struct fd_hook_permsgdata), NULL, NULL,
+	                                &limit_data_hdl));
+	return fd_hook_register(HOOK_MASK(HOOK_DATA_RECEIVED, HOOK_MESSAGE_RECEIVED), limit_hook_cb,
+	                        NULL, limit_data_hdl, &limit_hook_hdl);
 }
 
 int sipdb_limit_init(void)
@@ -68,11 +210,14 @@ int sipdb_limit_init(void)
 		limit_partners[i].tokens = sipdb_conf->partners[i].burst;
 		clock_gettime(CLOCK_MONOTONIC, &limit_partners[i].last);
 	}
-	return 0;
+	return limit_age_init();
 }
 
 void sipdb_limit_fini(void)
 {
+	if (limit_hook_hdl)
+		fd_hook_unregister(limit_hook_hdl);
+	limit_hook_hdl = NULL;
 	free(limit_partners);
 	limit_partners = NULL;
 }
@@ -126,7 +271,7 @@ int sipdb_limit_fwd_enter(void)
 	if (atomic_fetch_add(&limit_inflight, 1) < sipdb_conf->max_inflight)
 		return 1;
 	atomic_fetch_sub(&limit_inflight, 1);
-	atomic_fetch_add(&limit_overload, 1);
+	atomic_fetch_add(&limit_overload[LIMIT_INFLIGHT], 1);
 	return 0;
 }
 
@@ -167,8 +312,12 @@ int sipdb_limit_admit(struct msg **msg, enum sipdb_cmd cmd, int *answered)
 
 	*answered = 1;
 	if (atomic_load(&limit_inflight) >= sipdb_conf->max_inflight) {
-		atomic_fetch_add(&limit_overload, 1);
+		atomic_fetch_add(&limit_overload[LIMIT_INFLIGHT], 1);
 		return limit_busy(msg, cmd, "too many requests in flight");
+	}
+	if (sipdb_conf->max_queue_ms && limit_queue_too_long(limit_age_ms(*msg))) {
+		atomic_fetch_add(&limit_overload[LIMIT_QUEUE], 1);
+		return limit_busy(msg, cmd, "waited too long in the queue");
 	}
 	if (sipdb_avp_ident(*msg, sipdb_dict.origin_realm, realm, NULL) == 0 &&
 	    (p = mig_config_partner(sipdb_conf, realm)) && !sipdb_limit_rate_ok(p))
@@ -193,8 +342,9 @@ static int limit_audit(mig_store_t *st, const char *realm, const unsigned long *
 		         "bindings %u", delta[LIMIT_RPS], p->max_rps, p->burst,
 		         delta[LIMIT_BINDINGS], p->max_bindings);
 	else
-		snprintf(detail, sizeof(detail), "refused %lu over max_inflight %u",
-		         delta[LIMIT_INFLIGHT], sipdb_conf->max_inflight);
+		snprintf(detail, sizeof(detail), "refused %lu over max_inflight %u, %lu over "
+		         "max_queue_ms %u", delta[LIMIT_INFLIGHT], sipdb_conf->max_inflight,
+		         delta[LIMIT_QUEUE], sipdb_conf->max_queue_ms);
 	a.action = "too-busy";
 	a.realm = realm;
 	a.detail = detail;
@@ -216,8 +366,9 @@ static int limit_write(mig_store_t *st, unsigned long (*now)[LIMIT_NKINDS],
 		if (d[LIMIT_RPS] || d[LIMIT_BINDINGS])
 			rc = limit_audit(st, sipdb_conf->partners[i].realm, d, &sipdb_conf->partners[i]);
 	}
-	d[LIMIT_INFLIGHT] = total[LIMIT_INFLIGHT] - limit_overload_audited;
-	if (rc == MIG_OK && d[LIMIT_INFLIGHT])
+	d[LIMIT_INFLIGHT] = total[LIMIT_INFLIGHT] - limit_overload_audited[LIMIT_INFLIGHT];
+	d[LIMIT_QUEUE] = total[LIMIT_QUEUE] - limit_overload_audited[LIMIT_QUEUE];
+	if (rc == MIG_OK && (d[LIMIT_INFLIGHT] || d[LIMIT_QUEUE]))
 		rc = limit_audit(st, NULL, d, NULL);
 	for (k = 0; rc == MIG_OK && k < LIMIT_NKINDS; k++)
 		if (total[k] != limit_counted[k])
@@ -254,11 +405,12 @@ void sipdb_limit_flush(mig_store_t *st)
 	for (i = 0; i < sipdb_conf->n_partners; i++)
 		for (k = 0; k < LIMIT_NKINDS; k++)
 			total[k] += now[i][k] = atomic_load(&limit_partners[i].refused[k]);
-	total[LIMIT_INFLIGHT] = atomic_load(&limit_overload);
+	total[LIMIT_INFLIGHT] = atomic_load(&limit_overload[LIMIT_INFLIGHT]);
+	total[LIMIT_QUEUE] = atomic_load(&limit_overload[LIMIT_QUEUE]);
 	if (memcmp(total, limit_counted, sizeof(total)) && limit_commit(st, now, total) == MIG_OK) {
 		for (i = 0; i < sipdb_conf->n_partners; i++)
 			memcpy(limit_partners[i].audited, now[i], sizeof(now[i]));
-		limit_overload_audited = total[LIMIT_INFLIGHT];
+		memcpy(limit_overload_audited, total, sizeof(total));
 		memcpy(limit_counted, total, sizeof(total));
 	}
 	free(now);

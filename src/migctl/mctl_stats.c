@@ -75,17 +75,18 @@ static int stats_totals(struct mctl_ctx *ctx, json_t *obj, const char *const *ke
 
 /* MARs received, brokered (across the border or to a visitor's S-CSCF),
  * passed to the local HSS; and requests refused 3004 at a limit
- * (doc/configuration.md, "Limits"): a partner's rate or live bindings, or
- * too many in flight. */
+ * (doc/configuration.md, "Limits"): a partner's rate or live bindings, too
+ * many in flight, or too long a wait in the queue. */
 static int stats_counters(struct mctl_ctx *ctx, json_t *mar, json_t *busy)
 {
 	static const char *const mar_keys[] = { "received", "brokered", "local" };
 	static const char *const mar_names[] = { "mar.in", "mar.brokered", "mar.local" };
-	static const char *const busy_keys[] = { "rate", "bindings", "inflight" };
-	static const char *const busy_names[] = { "busy.rps", "busy.bindings", "busy.inflight" };
+	static const char *const busy_keys[] = { "rate", "bindings", "inflight", "queue" };
+	static const char *const busy_names[] = { "busy.rps", "busy.bindings", "busy.inflight",
+		                                  "busy.queue" };
 	int rc = stats_totals(ctx, mar, mar_keys, mar_names, 3);
 
-	return rc == MIG_OK ? stats_totals(ctx, busy, busy_keys, busy_names, 3) : rc;
+	return rc == MIG_OK ? stats_totals(ctx, busy, busy_keys, busy_names, 4) : rc;
 }
 
 /* Everything in one JSON object: {bindings: [...], pools: [...], mar: {...},
@@ -153,10 +154,12 @@ static int stats_print(struct mctl_ctx *ctx, json_t *all)
 	       (long long)json_integer_value(json_object_get(mar, "brokered")),
 	       (long long)json_integer_value(json_object_get(mar, "local")),
 	       (long long)json_integer_value(json_object_get(mar, "refused")), when);
-	printf("\nRefused 3004 (too busy)\nrate      %lld\nbindings  %lld\ninflight  %lld\n",
+	printf("\nRefused 3004 (too busy)\nrate      %lld\nbindings  %lld\ninflight  %lld\n"
+	       "queue     %lld\n",
 	       (long long)json_integer_value(json_object_get(busy, "rate")),
 	       (long long)json_integer_value(json_object_get(busy, "bindings")),
-	       (long long)json_integer_value(json_object_get(busy, "inflight")));
+	       (long long)json_integer_value(json_object_get(busy, "inflight")),
+	       (long long)json_integer_value(json_object_get(busy, "queue")));
 	return 0;
 }
 
@@ -173,7 +176,8 @@ static const struct mctl_cmd stats_cmd = {
 	"and used; MARs the broker received, brokered and passed to the local HSS\n"
 	"(its running totals, at most a second or so behind), and refused (its\n"
 	"mar-refused audit rows); requests the broker answered 3004 at a limit (a\n"
-	"partner's request rate or live bindings, or too many in flight).\n"
+	"partner's request rate or live bindings, too many in flight, or too long in\n"
+	"the queue).\n"
 	"With --json, one object: {\"bindings\": [...], \"pools\": [...], \"mar\": {...},\n"
 	"\"busy\": {...}}.\n\n"
 	"  --since T   count refused MARs from time T on (unix seconds, ISO 8601, or\n"

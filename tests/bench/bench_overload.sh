@@ -13,7 +13,8 @@
 #             so that the phase lasts about BENCH_OVERLOAD_SECS;
 #   2x        cx_client --rate 2*max --count 2*max*SECS --inflight 4000:
 #             twice that maximum offered, open loop; A bounds what it has
-#             in flight (max_inflight BENCH_OVERLOAD_MAX_INFLIGHT) and
+#             in flight (max_inflight BENCH_OVERLOAD_MAX_INFLIGHT) and how
+#             long a request may have waited for it (max_queue_ms), and
 #             answers the rest 3004.  Every request must be answered 2001
 #             or 3004, none lost.
 #
@@ -27,13 +28,24 @@
 #   BENCH_OVERLOAD_SECS          seconds per phase [5]
 #   BENCH_OVERLOAD_INFLIGHT      client window of the unloaded phase [48]
 #   BENCH_OVERLOAD_MAX_INFLIGHT  A's max_inflight [64]
+#   BENCH_OVERLOAD_MAX_QUEUE_MS  A's max_queue_ms [200, the default]
 #   BENCH_OVERLOAD_WARMUP        warm-up MARs [1000]
+#   BENCH_OVERLOAD_PIN           1: A and the HSS on CPU 0, the client alone
+#                                on CPU 1 (taskset), so that the client
+#                                can offer more than A serves [0: unpinned]
 #   BENCH_OVERLOAD_OUT           results [$top_builddir/tests/tmp/bench_overload.results]
 #
 # Output: a table on stdout; in BENCH_OVERLOAD_OUT rounds.jsonl (every
 # cx_client summary with its round and phase), rss.txt, table.txt.
 . "$top_srcdir/tests/integration/lib.sh"
 mig_test_init bench_overload
+PIN=${BENCH_OVERLOAD_PIN:-0}
+if [ "$PIN" = 1 ]; then
+	command -v taskset >/dev/null || mig_fail "BENCH_OVERLOAD_PIN=1 needs taskset (util-linux)"
+	printf '#!/bin/sh\nexec taskset -c 1 "%s" "$@"\n' "$top_builddir/tests/tools/cx_client" > "$MIG_TMP/cx_client"
+	chmod +x "$MIG_TMP/cx_client"
+	CXC_CLIENT=$MIG_TMP/cx_client
+fi
 . "$top_srcdir/tests/integration/client_lib.sh"
 . "$top_srcdir/tests/integration/broker_lib.sh"
 
@@ -41,6 +53,7 @@ ROUNDS=${BENCH_OVERLOAD_ROUNDS:-3}
 SECS=${BENCH_OVERLOAD_SECS:-5}
 INFLIGHT=${BENCH_OVERLOAD_INFLIGHT:-48}
 MAXIN=${BENCH_OVERLOAD_MAX_INFLIGHT:-64}
+MAXQ=${BENCH_OVERLOAD_MAX_QUEUE_MS:-200}
 WARMUP=${BENCH_OVERLOAD_WARMUP:-1000}
 OUT=${BENCH_OVERLOAD_OUT:-$top_builddir/tests/tmp/bench_overload.results}
 rm -rf "$OUT"
@@ -48,9 +61,13 @@ mkdir -p "$OUT" || mig_fail "cannot create $OUT"
 
 MB_TIMEOUT_MS=5000
 mb_setup true
-jq ". + { \"max_inflight\": $MAXIN }" "$MIG_TMP/brka.json" > "$MIG_TMP/brka.json.new" \
+jq ". + { \"max_inflight\": $MAXIN, \"max_queue_ms\": $MAXQ }" "$MIG_TMP/brka.json" > "$MIG_TMP/brka.json.new" \
 	&& mv "$MIG_TMP/brka.json.new" "$MIG_TMP/brka.json"
 mb_start
+if [ "$PIN" = 1 ]; then
+	taskset -a -p -c 0 "$(mig__get brka pid)" >/dev/null && taskset -a -p -c 0 "$(mig__get hssa pid)" >/dev/null \
+		|| mig_fail "taskset failed"
+fi
 cxc_run cmsa --dest-host sipdb.a.test gor --impi alice@a.test --impu sip:alice@a.test --partner c.test
 cxc_json .result_code 2001 || { cxc_show; mig_fail "GOR for c.test failed"; }
 C_IMPI=$(jq -r .migration_impi "$CXC_OUT")

@@ -68,7 +68,7 @@ mig_check "busy.rps counts every refused MAR" mig_wait_for 10 sh -c \
 mig_check "busy.bindings counts the refused allocation" test "$(counters busy.bindings)" = 1
 "$top_builddir/src/migctl/migctl" --db "$MIG_TMP/brka.db" --json stats > "$MIG_TMP/stats.json"
 mig_check "migctl stats shows them" \
-	jq -e "[.busy.rate, .busy.bindings, .busy.inflight] == [$busy, 1, 0]" "$MIG_TMP/stats.json"
+	jq -e "[.busy.rate, .busy.bindings, .busy.inflight, .busy.queue] == [$busy, 1, 0, 0]" "$MIG_TMP/stats.json"
 rows=$(mb_sql brka "select count(*) from audit where action = 'too-busy' and realm = 'c.test'")
 mb_sql brka "select detail from audit where action = 'too-busy' and realm = 'c.test'" > "$MIG_TMP/busy.rows"
 sum_rps=$(sed -n 's/^refused \([0-9]*\) over rps.*/\1/p' "$MIG_TMP/busy.rows" | awk '{ s += $1 } END { print s + 0 }')

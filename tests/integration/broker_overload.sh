@@ -45,11 +45,13 @@ mig_check "A's peak resident size stays under the bound" test "$hwm" -lt "$OVERL
 mar_c 50 4
 mig_check "after: 50 MARs, all 2001" all_2001 50
 
-mig_check "busy.inflight counts every 3004" mig_wait_for 10 sh -c \
-	"test \"\$(sqlite3 -cmd '.timeout 5000' '$MIG_TMP/brka.db' \"select value from counters where name = 'busy.inflight'\")\" = $busy"
+mig_check "busy.inflight and busy.queue count every 3004" mig_wait_for 10 sh -c \
+	"test \"\$(sqlite3 -cmd '.timeout 5000' '$MIG_TMP/brka.db' \"select sum(value) from counters where name in ('busy.inflight', 'busy.queue')\")\" = $busy"
+echo "# $(mb_sql brka "select group_concat(name || ' ' || value, ', ') from counters where name like 'busy.%'")"
 rows=$(mb_sql brka "select count(*) from audit where action = 'too-busy'")
 sum=$(mb_sql brka "select detail from audit where action = 'too-busy' and realm is null" |
-	sed -n 's/^refused \([0-9]*\) over max_inflight 16$/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+	sed -n 's/^refused \([0-9]*\) over max_inflight 16, \([0-9]*\) over max_queue_ms [0-9]*$/\1 \2/p' |
+	awk '{ s += $1 + $2 } END { print s + 0 }')
 echo "# $rows too-busy audit rows"
 mig_check "refusals audited in aggregate: at most a row a second" test "$rows" -ge 1 -a "$rows" -le $((secs + 3))
 mig_check "the rows add up to the 3004s" test "$sum" = "$busy"
