@@ -90,6 +90,8 @@ static const struct cfg_field cfg_scscf[] = {
 static const struct cfg_field cfg_top[] = {
 	{ "system", CFG_OBJECT, 0, 0, 1, 0, cfg_system },
 	{ "database", CFG_TEXT, FIELD(struct mig_config, database), 1, 0, NULL },
+	{ "database_mmap_mib", CFG_UINT, offsetof(struct mig_config, database_mmap_mib),
+	  sizeof(unsigned), 0, 2047, NULL },
 	{ "hss", CFG_OBJECT, 0, 0, 1, 0, cfg_hss },
 	{ "identities", CFG_OBJECT, 0, 0, 0, 0, cfg_identities },
 	{ "border_server_name", CFG_TEXT, FIELD(struct mig_config, border_server_name), 0, 0,

@@ -61,6 +61,7 @@ struct mig_config {
 	char realm[MIG_IDENT_MAX + 1];    /* our system (Origin-Realm) */
 	char sipdb[MIG_IDENT_MAX + 1];    /* our SIP database identity */
 	char database[4096];              /* path of the SQLite binding store */
+	unsigned database_mmap_mib;       /* its memory map (mig_store_opts.mmap_mib); 0: none */
 	char hss_host[MIG_IDENT_MAX + 1]; /* the local HSS behind the broker */
 	char hss_realm[MIG_IDENT_MAX + 1];
 	/* Server-Name put in requests that leave our system, instead of the

@@ -170,8 +170,9 @@ static int mig_connect(mig_store_t *st, const char *path, const struct mig_store
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, o->busy_timeout_ms > 0 ? o->busy_timeout_ms
 	                                                    : MIG_BUSY_TIMEOUT_DEFAULT);
-	snprintf(pragmas, sizeof pragmas, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -%d;",
-	         o->cache_kib > 0 ? o->cache_kib : MIG_CACHE_KIB_DEFAULT);
+	snprintf(pragmas, sizeof pragmas, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -%d; "
+	         "PRAGMA mmap_size = %lld;", o->cache_kib > 0 ? o->cache_kib : MIG_CACHE_KIB_DEFAULT,
+	         o->mmap_mib > 0 ? (long long)o->mmap_mib << 20 : 0LL);
 	rc = sqlite3_exec(st->db, pragmas, NULL, NULL, NULL);
 	if (rc == SQLITE_OK && !st->readonly)
 		rc = sqlite3_exec(st->db, mig_pragmas_rw, NULL, NULL, NULL);

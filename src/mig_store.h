@@ -75,6 +75,12 @@ struct mig_store_opts {
 	 * Larger means fewer, cheaper-per-page checkpoints (pages written many
 	 * times are copied once) at the cost of WAL size. */
 	int checkpoint_pages;
+	/* > 0: read the first this many MiB of the file through a memory map
+	 * (PRAGMA mmap_size; Debian's SQLite maps 2047 MiB at most), which
+	 * spares a system call per page read that misses the page cache.
+	 * Mapped pages count in the process's resident size (as file pages,
+	 * which the kernel can drop).  <= 0: no map (default). */
+	int mmap_mib;
 };
 
 /*

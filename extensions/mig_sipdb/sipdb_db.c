@@ -49,12 +49,13 @@ static struct {
 	unsigned long dropped;
 } db_q = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
-/* Open a handle set up the way the broker needs it: generator from the
- * configuration, audit rows naming the broker. */
+/* Open a handle set up the way the broker needs it: memory map, generator
+ * from the configuration, audit rows naming the broker. */
 mig_store_t *sipdb_db_open(void)
 {
+	struct mig_store_opts o = { .mmap_mib = (int)sipdb_conf->database_mmap_mib };
 	mig_store_t *st = NULL;
-	int rc = mig_store_open(&st, sipdb_conf->database, NULL);
+	int rc = mig_store_open(&st, sipdb_conf->database, &o);
 
 	if (rc == MIG_OK)
 		rc = mig_store_set_generator(st, sipdb_conf->id_prefix, sipdb_conf->id_chars,

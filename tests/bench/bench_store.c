@@ -2,6 +2,7 @@
  * bench_store.c: speed of the binding store (doc/PERFORMANCE.md).
  *
  *   bench_store [-s SIZES] [-r RUNS] [-l LOOKUPS] [-a ALLOCS] [-p POOL] [-d DIR]
+ *               [-m MMAP_MIB]
  *
  * For each database size (default 10000,1000000,10000000 bindings):
  *   1. fill a fresh store in DIR (default $TMPDIR or /tmp) with bulk inserts
@@ -10,9 +11,12 @@
  *      lookups by migration IMPI, one by one, RUNS times: median, p99 and
  *      p99.9 of each run, and the median of those over the runs; also
  *      lookups of unknown identities (the broker's "not ours" path);
+ *      with -m MIB, the same lookups alternately through a second handle
+ *      with a memory map of MIB MiB (mig_store_opts.mmap_mib);
  *   3. time ALLOCS allocations, each its own transaction, RUNS times:
  *      wall-clock rate, and CPU time per allocation (user + system: less
- *      sensitive to other load on the machine).
+ *      sensitive to other load on the machine); likewise ten per
+ *      transaction, and 64 per mig_binding_allocate_batch (group commit).
  * and measure the memory of a fresh process doing lookups (a broker must
  * stay small however many bindings there are).
  * Then once: import a pool of POOL entries (default 1000000).
@@ -146,6 +150,7 @@ static void fill_one(sqlite3_stmt *s, const char *k, long i)
 	sqlite3_bind_text(s, 3, impu, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, home, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, homeu, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, i + 1);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		die("fill", sqlite3_errmsg(sqlite3_db_handle(s)));
 	sqlite3_reset(s);
@@ -167,9 +172,11 @@ static void fill(const char *path, long n, char *sample, long nsample)
 	if (sqlite3_open(path, &db) != SQLITE_OK)
 		die(path, sqlite3_errmsg(db));
 	exec_or_die(db, "PRAGMA cache_size = -262144; PRAGMA synchronous = OFF;");
-	if (sqlite3_prepare_v2(db, "INSERT INTO bindings (direction, mig_impi, mig_impu, "
+	/* Ids given, so that the fill also works on layouts without a rowid
+	 * (doc/PERFORMANCE.md: the clustered layout that was tried). */
+	if (sqlite3_prepare_v2(db, "INSERT INTO bindings (id, direction, mig_impi, mig_impu, "
 	                       "home_impi, home_impu, peer_realm, created) VALUES "
-	                       "(?1, ?2, ?3, ?4, ?5, '" PEER "', 1700000000)", -1, &s,
+	                       "(?6, ?1, ?2, ?3, ?4, ?5, '" PEER "', 1700000000)", -1, &s,
 	                       NULL) != SQLITE_OK)
 		die("prepare", sqlite3_errmsg(db));
 	exec_or_die(db, "BEGIN");
@@ -197,16 +204,27 @@ static double cpu_s(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-static mig_store_t *open_store(const char *path)
+/* -m: lookups are also measured with a memory map of this many MiB. */
+static int bench_mmap_mib;
+
+/* Open path as the broker does (default options; mmap_mib > 0: with a
+ * memory map of that size). */
+static mig_store_t *open_store_map(const char *path, int mmap_mib)
 {
+	struct mig_store_opts so = { .mmap_mib = mmap_mib };
 	mig_store_t *st;
-	int rc = mig_store_open(&st, path, NULL);
+	int rc = mig_store_open(&st, path, &so);
 
 	if (rc != MIG_OK)
 		die(path, mig_store_errmsg(st));
 	if (mig_store_set_generator(st, NULL, 0, REALM) != MIG_OK)
 		die("generator", mig_store_errmsg(st));
 	return st;
+}
+
+static mig_store_t *open_store(const char *path)
+{
+	return open_store_map(path, 0);
 }
 
 /* A fresh store at path with its partner. */
@@ -285,7 +303,7 @@ struct rate {
 };
 
 /* One run of a allocations; batch > 1 groups that many per transaction
- * (mig_store_begin/commit), as a broker doing group commit would. */
+ * (mig_store_begin/commit, each allocation in its own savepoint). */
 static struct rate alloc_run(mig_store_t *st, long a, int batch, const char *tag)
 {
 	struct mig_alloc_req r = { .dir = MIG_DIR_OUT, .peer_realm = PEER };
@@ -306,6 +324,33 @@ static struct rate alloc_run(mig_store_t *st, long a, int batch, const char *tag
 		if (batch > 1 && (i % batch == batch - 1 || i == a - 1) &&
 		    mig_store_commit(st) != MIG_OK)
 			die("commit", mig_store_errmsg(st));
+	}
+	return (struct rate){ a / (now_s() - t0), (cpu_s() - c0) * 1e6 / a };
+}
+
+/* One run of a allocations through mig_binding_allocate_batch, BATCH per
+ * call: the broker's group commit. */
+#define BATCH 64
+static struct rate alloc_batch_run(mig_store_t *st, long a, const char *tag)
+{
+	static struct mig_alloc_item it[BATCH];
+	static char impi[BATCH][128], impu[BATCH][140];
+	double t0 = now_s(), c0 = cpu_s();
+	long i, k, n;
+
+	for (i = 0; i < a; i += n) {
+		n = a - i < BATCH ? a - i : BATCH;
+		for (k = 0; k < n; k++) {
+			snprintf(impi[k], sizeof impi[k], "%s-%ld@home.example", tag, i + k);
+			snprintf(impu[k], sizeof impu[k], "sip:%s", impi[k]);
+			it[k].req = (struct mig_alloc_req){ .dir = MIG_DIR_OUT, .home_impi = impi[k],
+				                            .home_impu = impu[k], .peer_realm = PEER };
+		}
+		if (mig_binding_allocate_batch(st, it, (size_t)n) != MIG_OK)
+			die("batch", mig_store_errmsg(st));
+		for (k = 0; k < n; k++)
+			if (it[k].rc != MIG_OK)
+				die("batch item", it[k].errmsg);
 	}
 	return (struct rate){ a / (now_s() - t0), (cpu_s() - c0) * 1e6 / a };
 }
@@ -335,48 +380,61 @@ static double report(const char *what, double *v, int n)
 	return median(v, n);
 }
 
-/* Lookups of present keys and of absent ones, opts->runs times. */
-static void bench_lookups(mig_store_t *st, char *sample, long ns, const struct opts *o)
+/* Lookups of present keys and of absent ones, opts->runs times, through
+ * st[0] (default options) and, with -m, alternately through st[1] (memory
+ * map): both see the same file and the same machine at about one time. */
+static void bench_lookups(mig_store_t **st, int nst, char *sample, long ns,
+                          const struct opts *o)
 {
-	double p50[16], p99[16], p999[16], miss99[16];
+	static const char *const label[2][4] = {
+		{ "lookup p50 (us)", "lookup p99 (us)", "lookup p99.9 (us)", "unknown IMPI p99 (us)" },
+		{ "mmap lookup p50 (us)", "mmap lookup p99 (us)", "mmap lookup p99.9 (us)",
+		  "mmap unknown IMPI p99 (us)" },
+	};
+	double v[2][4][16];
 	char *absent = random_keys(ns);
-	int r;
+	int r, k, i;
 
-	lookup_run(st, sample, ns, MIG_OK); /* warm the page cache */
-	for (r = 0; r < o->runs; r++) {
-		struct lat l = lookup_run(st, sample, ns, MIG_OK);
+	for (k = 0; k < nst; k++)
+		lookup_run(st[k], sample, ns, MIG_OK); /* warm the page cache */
+	for (r = 0; r < o->runs; r++)
+		for (k = 0; k < nst; k++) {
+			struct lat l = lookup_run(st[k], sample, ns, MIG_OK);
 
-		p50[r] = l.p50;
-		p99[r] = l.p99;
-		p999[r] = l.p999;
-		miss99[r] = lookup_run(st, absent, ns, MIG_NOTFOUND).p99;
-	}
-	report("lookup p50 (us)", p50, o->runs);
-	report("lookup p99 (us)", p99, o->runs);
-	report("lookup p99.9 (us)", p999, o->runs);
-	report("unknown IMPI p99 (us)", miss99, o->runs);
+			v[k][0][r] = l.p50;
+			v[k][1][r] = l.p99;
+			v[k][2][r] = l.p999;
+			v[k][3][r] = lookup_run(st[k], absent, ns, MIG_NOTFOUND).p99;
+		}
+	for (k = 0; k < nst; k++)
+		for (i = 0; i < 4; i++)
+			report(label[k][i], v[k][i], o->runs);
 	free(absent);
 }
 
-/* Allocation runs, each of o->allocs allocations: one per transaction (the
- * target), then ten per transaction (for comparison). */
+/* Allocation runs, each of o->allocs allocations: one per transaction, ten
+ * per transaction (as before), and mig_binding_allocate_batch with BATCH
+ * per transaction (the broker's group commit); alternating, run by run. */
 static void bench_allocs(mig_store_t *st, const struct opts *o)
 {
-	double rate[2][16], cpu[2][16];
+	double rate[3][16], cpu[3][16];
 	char tag[32];
 	struct rate x;
 	int r, m;
 
-	for (m = 0; m < 2; m++)
-		for (r = 0; r < o->runs; r++) {
+	for (r = 0; r < o->runs; r++)
+		for (m = 0; m < 3; m++) {
 			snprintf(tag, sizeof tag, "a%d-%d", m, r);
-			x = alloc_run(st, o->allocs, m ? 10 : 1, tag);
+			x = m == 2 ? alloc_batch_run(st, o->allocs, tag)
+			           : alloc_run(st, o->allocs, m ? 10 : 1, tag);
 			rate[m][r] = x.per_s / 1000.0;
 			cpu[m][r] = x.cpu_us;
 		}
 	report("allocations (k/s)", rate[0], o->runs);
 	report("CPU per allocation (us)", cpu[0], o->runs);
 	report("10 per transaction (k/s)", rate[1], o->runs);
+	report("batch of 64 (k/s)", rate[2], o->runs);
+	report("CPU per allocation, 64 (us)", cpu[2], o->runs);
 }
 
 /*
@@ -398,6 +456,12 @@ static void bench_memory(const char *dir, const char *path, const char *sample, 
 	fflush(stdout);
 	if (system(cmd) != 0)
 		die("probe", cmd);
+	if (bench_mmap_mib > 0) {
+		snprintf(cmd, sizeof cmd, "/proc/%ld/exe -m %d -P '%s' '%s' %ld", (long)getpid(),
+		         bench_mmap_mib, path, keys, ns);
+		if (system(cmd) != 0)
+			die("probe", cmd);
+	}
 	unlink(keys);
 }
 
@@ -406,7 +470,7 @@ static int probe(const char *path, const char *keys, long n)
 {
 	char *sample = malloc((size_t)n * KEYLEN);
 	FILE *f = fopen(keys, "r");
-	mig_store_t *st = open_store(path);
+	mig_store_t *st = open_store_map(path, bench_mmap_mib);
 	int round;
 
 	if (sample == NULL || f == NULL || fread(sample, KEYLEN, (size_t)n, f) != (size_t)n)
@@ -414,8 +478,10 @@ static int probe(const char *path, const char *keys, long n)
 	fclose(f);
 	for (round = 0; round < 2; round++)
 		lookup_run(st, sample, n, MIG_OK);
-	printf("  %-28s VmHWM %ld MiB, VmRSS %ld MiB\n", "probe process memory",
-	       status_kib("VmHWM") / 1024, status_kib("VmRSS") / 1024);
+	printf("  %-28s VmHWM %ld MiB, VmRSS %ld MiB (anonymous %ld, file %ld)\n",
+	       bench_mmap_mib > 0 ? "mmap probe process memory" : "probe process memory",
+	       status_kib("VmHWM") / 1024, status_kib("VmRSS") / 1024,
+	       status_kib("RssAnon") / 1024, status_kib("RssFile") / 1024);
 	mig_store_close(st);
 	free(sample);
 	return 0;
@@ -440,9 +506,15 @@ static void bench_size(const char *dir, long n, const struct opts *o)
 	sync();
 	printf(", synced in %.1f s\n", now_s() - t0);
 	fflush(stdout);
-	st = open_store(path);
-	bench_lookups(st, sample, ns, o);
-	mig_store_close(st);
+	{
+		mig_store_t *lst[2] = { open_store(path), NULL };
+
+		if (bench_mmap_mib > 0)
+			lst[1] = open_store_map(path, bench_mmap_mib);
+		bench_lookups(lst, lst[1] ? 2 : 1, sample, ns, o);
+		mig_store_close(lst[0]);
+		mig_store_close(lst[1]);
+	}
 	bench_memory(dir, path, sample, ns);
 	st = open_store(path);
 	bench_allocs(st, o);
@@ -505,7 +577,7 @@ static void parse(struct opts *o, int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "s:r:l:a:p:d:")) != -1) {
+	while ((c = getopt(argc, argv, "s:r:l:a:p:d:m:")) != -1) {
 		switch (c) {
 		case 's': parse_sizes(o, optarg); break;
 		case 'r': o->runs = atoi(optarg); break;
@@ -513,9 +585,10 @@ static void parse(struct opts *o, int argc, char **argv)
 		case 'a': o->allocs = atol(optarg); break;
 		case 'p': o->pool = atol(optarg); break;
 		case 'd': o->dir = optarg; break;
+		case 'm': bench_mmap_mib = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: bench_store [-s SIZES] [-r RUNS] [-l LOOKUPS] "
-			        "[-a ALLOCS] [-p POOL] [-d DIR]\n");
+			        "[-a ALLOCS] [-p POOL] [-d DIR] [-m MMAP_MIB]\n");
 			exit(2);
 		}
 	}
@@ -531,6 +604,10 @@ int main(int argc, char **argv)
 
 	if (argc == 5 && strcmp(argv[1], "-P") == 0)
 		return probe(argv[2], argv[3], atol(argv[4]));
+	if (argc == 7 && strcmp(argv[1], "-m") == 0 && strcmp(argv[3], "-P") == 0) {
+		bench_mmap_mib = atoi(argv[2]);
+		return probe(argv[4], argv[5], atol(argv[6]));
+	}
 	o.dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	parse(&o, argc, argv);
 	snprintf(dir, sizeof dir, "%s/bench_store-XXXXXX", o.dir);

@@ -33,6 +33,36 @@ START_TEST(test_open_creates_schema_at_known_version_in_wal_mode)
 }
 END_TEST
 
+/* The value of a one-row pragma on the handle's own connection. */
+static long long handle_pragma(mig_store_t *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	long long v;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+START_TEST(test_memory_map_is_off_unless_asked_for)
+{
+	struct mig_store_opts o = { .mmap_mib = 64 };
+	struct mig_binding b, got;
+	mig_store_t *st = NULL;
+
+	ck_assert_int_eq(handle_pragma(fx.st, "PRAGMA mmap_size"), 0);
+	store_alloc_ok(MIG_DIR_OUT, "alice", STORE_PEER_BOTH, &b);
+	ck_store_ok(st, mig_store_open(&st, fx.path, &o));
+	ck_assert_int_eq(handle_pragma(st, "PRAGMA mmap_size"), 64LL << 20);
+	/* Reads through the map see what the other handle wrote. */
+	ck_store_ok(st, mig_binding_by_mig_impi(st, b.mig_impi, &got));
+	ck_assert_int_eq(got.id, b.id);
+	mig_store_close(st);
+}
+END_TEST
+
 START_TEST(test_reopen_keeps_data_and_does_not_reapply_schema)
 {
 	struct mig_partner p;
@@ -509,6 +539,7 @@ static Suite *open_suite(void)
 	tcase_add_checked_fixture(tc, store_setup, store_teardown);
 	tcase_add_test(tc, test_open_creates_schema_at_known_version_in_wal_mode);
 	tcase_add_test(tc, test_reopen_keeps_data_and_does_not_reapply_schema);
+	tcase_add_test(tc, test_memory_map_is_off_unless_asked_for);
 	tcase_add_test(tc, test_readonly_open_of_missing_file_gives_notfound_and_creates_nothing);
 	tcase_add_test(tc, test_readonly_handle_reads_but_refuses_changes);
 	tcase_add_test(tc, test_open_garbage_file_gives_corrupt);
