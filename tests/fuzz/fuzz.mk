@@ -46,19 +46,21 @@ $(OUT)/fuzz_ident: $(call objs,fuzz_ident $(MIGCTL) $(LIBMIG))
 $(addprefix $(OUT)/,$(HARNESSES)):
 	$(CLANG) -fsanitize=fuzzer $(SAN) -o $@ $^ $(FZ_LIBS)
 
-# Instrumented objects, whichever directory their source is in.
-FZ_CC = @mkdir -p $(OUT)/o && $(CLANG) -fsanitize=fuzzer-no-link $(SAN) $(FZ_CFLAGS) -c -o $@ $<
-$(OUT)/o/%.o: $(SRC)/tests/fuzz/%.c $(SRC)/tests/fuzz/fuzz.h
+# Instrumented objects, whichever directory their source is in (-MMD: the
+# headers each one includes are in its .d).
+FZ_CC = @mkdir -p $(OUT)/o && $(CLANG) -fsanitize=fuzzer-no-link $(SAN) $(FZ_CFLAGS) -MMD -MP \
+	-c -o $@ $<
+$(OUT)/o/%.o: $(SRC)/tests/fuzz/%.c
 	$(FZ_CC)
-$(OUT)/o/%.o: $(SRC)/extensions/mig_sipdb/%.c $(SRC)/extensions/mig_sipdb/sipdb.h
+$(OUT)/o/%.o: $(SRC)/extensions/mig_sipdb/%.c
 	$(FZ_CC)
-$(OUT)/o/%.o: $(SRC)/src/migctl/%.c $(SRC)/src/migctl/migctl.h
+$(OUT)/o/%.o: $(SRC)/src/migctl/%.c
 	$(FZ_CC)
 $(OUT)/o/%.o: $(SRC)/src/%.c
 	$(FZ_CC)
 $(OUT)/o/mig_schema_sql.o: $(BUILD)/src/mig_schema_sql.c
 	$(FZ_CC)
-$(OUT)/o/fuzz_ident.o: $(SRC)/src/migctl/mctl_pool.c
+-include $(wildcard $(OUT)/o/*.d)
 
 # -close_fd_mask=3: the code's own logging off the terminal (libFuzzer
 # and the sanitizers keep reporting); -timeout: one input taking 10 s is a

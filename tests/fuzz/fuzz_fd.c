@@ -11,12 +11,15 @@
  * The fixture, system a.test (sipdb.a.test), local HSS hss.a.test:
  *   partners b.test (obfuscated, profile "primary"), c.test (not
  *   obfuscated, profile "template"), d.test (visitors only, profile
- *   "merge"), e.test (no SIP database configured, TLS required)
+ *   "merge"), e.test (TLS required: never trusted, no peer connects),
+ *   f.test (no SIP database configured: any peer of its realm)
  *   out: alice@a.test -> b.test registered there; bob@a.test -> c.test
  *   in:  carol@b.test registered at our S-CSCF; dave@c.test allocated;
  *        erin@d.test registered; frank@b.test revoked
  * Migration identities come from pool "fuzz" (mig-0001@a.test, ...) in
- * that order, so that seeds can name them.
+ * that order, so that seeds can name them.  Before each input the
+ * registrations are put back as listed (fz_restore); allocations that
+ * inputs make (GOR, GIR) stay.
  *
  * What the broker would send is encoded (fd_msg_bufferize: the message
  * must be one a peer could get) and dropped.  A forwarded request is
@@ -184,6 +187,8 @@ int fd_msg_send_timeout(struct msg **pmsg, void (*anscb)(void *, struct msg **),
 
 /* ---- dispatch ------------------------------------------------------------ */
 
+static void fz_restore(void);
+
 /* The handler registered for m's application and command, or NULL. */
 static struct fz_route *fz_route_of(struct msg *m)
 {
@@ -232,6 +237,7 @@ void fz_fd_dispatch(const uint8_t *data, size_t size)
 		free(buf);
 		return;
 	}
+	fz_restore();
 	fz_thread = pthread_self();
 	fz_ans = data + len;
 	fz_ans_len = size - len;
@@ -322,12 +328,22 @@ static void fz_broker(void)
 	         "</Identity></PublicIdentity><CoreNetworkServicesAuthorization>"
 	         "<SubscribedMediaProfileId>${impu}</SubscribedMediaProfileId>"
 	         "</CoreNetworkServicesAuthorization></ServiceProfile></IMSSubscription>\" },\n"
-	         "    { \"realm\": \"e.test\", \"migrate_in\": true,\n"
+	         "    { \"realm\": \"e.test\", \"sipdb\": \"sipdb.e.test\", \"migrate_in\": true,\n"
+	         "      \"migrate_out\": true },\n"
+	         "    { \"realm\": \"f.test\", \"tls\": false, \"migrate_in\": true,\n"
 	         "      \"migrate_out\": true } ] }\n", fz_dir);
 	fz_write("broker.json", json, path, sizeof(path));
 	if (fd_ext_init(FD_PROJECT_VERSION_MAJOR, FD_PROJECT_VERSION_MINOR, path))
 		fz_die("mig_sipdb's entry point");
 }
+
+/* The fixture's bindings and the registration each must have. */
+static struct fz_binding {
+	int64_t id;
+	const char *server, *host; /* NULL: allocated, not registered */
+	int revoked;
+} fz_bindings[6];
+static size_t fz_nbindings;
 
 /* One binding of the fixture: allocated, then registered or revoked. */
 static void fz_bind(mig_store_t *st, enum mig_dir dir, const char *user, const char *realm,
@@ -335,6 +351,7 @@ static void fz_bind(mig_store_t *st, enum mig_dir dir, const char *user, const c
 {
 	char impi[64], impu[80], sipdb[64];
 	struct mig_alloc_req q = { dir, impi, impu, realm, NULL, "fuzz", 0 };
+	struct fz_binding *f = &fz_bindings[fz_nbindings++];
 	struct mig_binding b;
 
 	snprintf(impi, sizeof(impi), "%s@%s", user, dir == MIG_DIR_OUT ? FZ_REALM : realm);
@@ -345,6 +362,35 @@ static void fz_bind(mig_store_t *st, enum mig_dir dir, const char *user, const c
 	    (server && mig_binding_register_host(st, b.id, server, host) != MIG_OK) ||
 	    (revoke && mig_binding_revoke(st, b.id, "fuzz fixture", NULL) != MIG_OK))
 		fz_die(mig_store_errmsg(st));
+	f->id = b.id;
+	f->server = server;
+	f->host = host;
+	f->revoked = revoke;
+}
+
+/*
+ * Put the fixture's registrations back as they were: the answers to
+ * earlier inputs registered or unregistered bindings (through the writer
+ * thread of sipdb_db.c), and an input should meet the same store as its
+ * seed did.  Reads only, unless something changed.  (A note of the
+ * previous input that the writer applies only now can still slip in.)
+ */
+static void fz_restore(void)
+{
+	mig_store_t *st = sipdb_db();
+	struct mig_binding b;
+	size_t i;
+
+	for (i = 0; st && i < fz_nbindings; i++) {
+		const struct fz_binding *f = &fz_bindings[i];
+
+		if (f->revoked || mig_binding_get(st, f->id, &b) != MIG_OK)
+			continue;
+		if (f->server && (b.state != MIG_STATE_REGISTERED || strcmp(b.server, f->server)))
+			(void)mig_binding_register_host(st, f->id, f->server, f->host);
+		else if (!f->server && b.state == MIG_STATE_REGISTERED)
+			(void)mig_binding_unregister(st, f->id);
+	}
 }
 
 static void fz_store(void)

@@ -62,7 +62,9 @@ static const struct sd_case sd_cases[] = {
 	{ "mar-partner-plain", "Multimedia-Auth-Request", "sipdb.c.test",
 	  "User-Name=bob@a.test|Public-Identity=sip:bob@a.test|" AUTH
 	  "|Server-Name=sip:border.c.test", NULL, NULL },
-	{ "mar-partner-tls", "Multimedia-Auth-Request", "peer.e.test",
+	{ "mar-partner-tls", "Multimedia-Auth-Request", "sipdb.e.test",
+	  "User-Name=bob@a.test|Public-Identity=sip:bob@a.test|" AUTH "|" SCSCF, NULL, NULL },
+	{ "mar-partner-no-sipdb", "Multimedia-Auth-Request", "peer.f.test",
 	  "User-Name=bob@a.test|Public-Identity=sip:bob@a.test|" AUTH "|" SCSCF, NULL, NULL },
 	{ "sar-visitor", "Server-Assignment-Request", "scscf.a.test",
 	  "User-Name=mig-0003@a.test|Public-Identity=sip:mig-0003@a.test|" SCSCF
