@@ -224,12 +224,16 @@ static struct msg *sd_msg(const char *cmd, const char *host, const char *spec, i
 	const char *realm = strchr(host, '.') + 1;
 	int alloc = !strncmp(cmd, "Get-", 4);
 	struct dict_object *model = NULL;
+	static uint32_t seq;
 	struct msg *m = NULL;
+	struct msg_hdr *h;
 	char head[512];
 
+	/* Fixed identifiers: the same seeds every time they are written. */
 	if (fd_dict_search(fd_g_config->cnf_dict, DICT_COMMAND, CMD_BY_NAME, cmd, &model, ENOENT) ||
-	    fd_msg_new(model, MSGFL_ALLOC_ETEID, &m))
+	    fd_msg_new(model, 0, &m) || fd_msg_hdr(m, &h))
 		sd_die("no such command", cmd);
+	h->msg_hbhid = h->msg_eteid = ++seq;
 	snprintf(head, sizeof(head), "Session-Id=%s;1;seed|Origin-Host=%s|Origin-Realm=%s|%s%s",
 	         host, host, realm,
 	         alloc ? "Auth-Application-Id=4294901761|"
