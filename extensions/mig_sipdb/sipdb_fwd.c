@@ -212,6 +212,40 @@ static int fwd_user_data(struct fwd_ctx *c, struct msg *u)
 	return c->user_data ? sipdb_udata_rewrite(u, &map) : 0;
 }
 
+/*
+ * Remove, at any depth, the AVPs the dictionary does not know whose data is
+ * empty: freeDiameter 1.2.1 keeps no raw data for them and then cannot
+ * encode the message again, so the answer would be dropped on its way out
+ * and the asker left waiting (found by fuzzing: tests/fuzz/regress/fuzz_cx).
+ * They carry nothing to pass on.
+ */
+static int fwd_drop_empty_unknown(msg_or_avp *parent)
+{
+	struct avp *a, *next;
+
+	CHECK_FCT(fd_msg_browse(parent, MSG_BRW_FIRST_CHILD, &a, NULL));
+	for (; a; a = next) {
+		struct dict_object *model = NULL;
+		struct dict_avp_data d;
+		struct avp_hdr *h;
+
+		CHECK_FCT(fd_msg_browse(a, MSG_BRW_NEXT, &next, NULL));
+		CHECK_FCT(fd_msg_avp_hdr(a, &h));
+		CHECK_FCT(fd_msg_model(a, &model));
+		if (!model) {
+			if (h->avp_len <= (h->avp_flags & AVP_FLAG_VENDOR ? 12u : 8u)) {
+				CHECK_FCT(fd_msg_free(a));
+			}
+			continue;
+		}
+		CHECK_FCT(fd_dict_getval(model, &d));
+		if (d.avp_basetype == AVP_TYPE_GROUPED) {
+			CHECK_FCT(fwd_drop_empty_unknown(a));
+		}
+	}
+	return 0;
+}
+
 /* Make U the answer to R: R's identifiers and Session-Id, our origin, the
  * asker's identities, R's Proxy-Info; nothing of the next hop's topology. */
 static int fwd_rewrite_answer(struct fwd_ctx *c, struct msg *u)
@@ -232,6 +266,7 @@ static int fwd_rewrite_answer(struct fwd_ctx *c, struct msg *u)
 	uh->msg_eteid = rh->msg_eteid;
 	CHECK_FCT(fwd_strip(u, strip));
 	CHECK_FCT(fwd_strip(u, c->strip_ans));
+	CHECK_FCT(fwd_drop_empty_unknown(u));
 	CHECK_FCT(sipdb_avp_str(c->req, sipdb_dict.session_id, &sid, &sidlen, NULL));
 	if (!sid || sidlen >= sizeof(sidbuf))
 		return EINVAL;
