@@ -93,7 +93,7 @@ struct sipdb_dict {
 	struct dict_object *associated_identities, *associated_registered_identities;
 	struct dict_object *charging_information, *scscf_restoration_info;
 	struct dict_object *wildcarded_public_identity, *identity_with_emergency_registration;
-	struct dict_object *failed_pcscf;
+	struct dict_object *failed_pcscf, *sip_auth_data_item, *sip_number_auth_items;
 	/* allocation application */
 	struct dict_object *mig_partner_realm, *mig_primary_realm, *mig_primary_sipdb;
 	struct dict_object *mig_impi, *mig_impu, *mig_lifetime, *mig_pool;
@@ -124,6 +124,9 @@ int sipdb_avp_set_str(struct avp *avp, const char *val);
  * one); remove every top-level AVP of that model. */
 int sipdb_avp_replace(struct msg *m, struct dict_object *model, const char *val);
 int sipdb_avp_remove_all(struct msg *m, struct dict_object *model);
+
+/* How many top-level AVPs of that model m has. */
+int sipdb_avp_count(struct msg *m, struct dict_object *model);
 
 /* Set every top-level AVP of that model to val; with add, add one when
  * there is none (without add, none is fine).  val NULL or "": nothing. */
@@ -218,6 +221,16 @@ void sipdb_db_fini(void);
 int sipdb_peer_source_ok(struct msg *m, const struct mig_partner_conf *p, const char **why);
 int sipdb_peer_dest_ok(const struct mig_partner_conf *p, const char **why);
 
+/*
+ * Did the request m, whose Origin-Realm is ours, really come from inside
+ * our system: from a peer whose CER gave our realm and that is not a
+ * partner's SIP database?  A partner that writes our realm in Origin-Realm
+ * would otherwise be served as our own S-CSCF (the local HSS's vectors) or
+ * as our configuration management server (allocations).  *why (a
+ * thread-local buffer) says what is wrong.
+ */
+int sipdb_peer_local(struct msg *m, const char **why);
+
 int sipdb_peer_init(void);
 void sipdb_peer_fini(void);
 
@@ -266,6 +279,9 @@ struct sipdb_hop {
 	                              without one) */
 	int user_data;             /* map the answer's User-Data fwd -> ans */
 	const struct mig_partner_conf *visitor; /* ... with this visitors' profile */
+	/* A reason to refuse the answer (5012 to the asker, audited), or NULL
+	 * (an MAA with more vectors than the MAR asked for). */
+	const char *(*check_answer)(struct msg *req, struct msg *ans);
 	struct dict_object **const *strip_req;  /* NULL-terminated: AVPs removed */
 	struct dict_object **const *strip_ans;  /* from the request, the answer */
 	const char *what;          /* for logs: "MAR brokered to primary" */
@@ -309,8 +325,9 @@ struct sipdb_match {
 /*
  * Parse: count the request, read User-Name and the first Public-Identity
  * (each required or not), Origin-Host and Origin-Realm.  A missing required
- * or unusable identity is answered (5005/5004, the AVP in Failed-AVP) and
- * *answered set.
+ * or unusable identity is answered (5005/5004, the AVP in Failed-AVP), so is
+ * a request that claims our realm from a partner's peer (5003, audited:
+ * sipdb_peer_local), and *answered set.
  */
 int sipdb_req_parse(struct sipdb_req *r, struct msg **msg, enum sipdb_cmd cmd,
                     int need_impi, int need_impu, int *answered);

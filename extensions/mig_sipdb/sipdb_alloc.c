@@ -297,6 +297,29 @@ static int alloc_store(struct alloc_req *r, const struct mig_partner_conf *p)
 	return alloc_refuse(r, "DIAMETER_TOO_BUSY", "too many allocations waiting for the store");
 }
 
+/*
+ * Only our own configuration management server allocates: Origin-Realm
+ * ours, and the request from a peer inside our system.  A partner that
+ * could allocate outbound identities of our users for itself could then
+ * ask for their vectors.  Refusals are audited (a partner probing).
+ */
+static int alloc_from_inside(struct alloc_req *r, int *answered)
+{
+	char realm[MIG_IDENT_MAX + 1];
+	const char *why = "request from another system";
+	char action[16];
+
+	*answered = 0;
+	if (sipdb_avp_ident(*r->msg, sipdb_dict.origin_realm, realm, NULL))
+		realm[0] = '\0';
+	if (!strcasecmp(realm, sipdb_conf->realm) && sipdb_peer_local(*r->msg, &why))
+		return 0;
+	*answered = 1;
+	snprintf(action, sizeof(action), "%s-refused", r->dir == MIG_DIR_OUT ? "gor" : "gir");
+	sipdb_db_audit(action, NULL, realm, why);
+	return alloc_refuse(r, "DIAMETER_AUTHORIZATION_REJECTED", why);
+}
+
 static int alloc_handle(struct msg **msg, enum mig_dir dir)
 {
 	const struct mig_partner_conf *p;
@@ -308,6 +331,9 @@ static int alloc_handle(struct msg **msg, enum mig_dir dir)
 	r.msg = msg;
 	CHECK_FCT(alloc_parse(&r, &answered));
 	if (!answered) {
+		CHECK_FCT(alloc_from_inside(&r, &answered));
+		if (answered)
+			return 0; /* counted by alloc_refuse */
 		CHECK_FCT(alloc_check_syntax(&r, &answered));
 	}
 	if (answered) {

@@ -143,6 +143,20 @@ int sipdb_avp_remove_all(struct msg *m, struct dict_object *model)
 	return avp_each(m, model, avp_free_cb, NULL, &n);
 }
 
+static int avp_nop_cb(struct avp *a, const void *unused)
+{
+	(void)a;
+	(void)unused;
+	return 0;
+}
+
+int sipdb_avp_count(struct msg *m, struct dict_object *model)
+{
+	int n;
+
+	return avp_each(m, model, avp_nop_cb, NULL, &n) ? 0 : n;
+}
+
 int sipdb_avp_put(struct msg *m, struct dict_object *model, const char *val, int add)
 {
 	int n;

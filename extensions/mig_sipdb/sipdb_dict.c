@@ -77,6 +77,8 @@ int sipdb_dict_init(void)
 		{ &d->error_reporting_host, DICT_AVP, "Error-Reporting-Host", 0, 0 },
 		{ &d->failed_avp, DICT_AVP, "Failed-AVP", 0, 0 },
 		{ &d->public_identity, DICT_AVP, "Public-Identity", 10415, 0 },
+		{ &d->sip_auth_data_item, DICT_AVP, "SIP-Auth-Data-Item", 10415, 0 },
+		{ &d->sip_number_auth_items, DICT_AVP, "SIP-Number-Auth-Items", 10415, 0 },
 		{ &d->server_name, DICT_AVP, "Server-Name", 10415, 0 },
 		{ &d->user_data, DICT_AVP, "User-Data", 10415, 0 },
 		{ &d->server_assignment_type, DICT_AVP, "Server-Assignment-Type", 10415, 0 },

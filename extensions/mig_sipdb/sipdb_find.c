@@ -39,6 +39,19 @@ const char *sipdb_cmd_lower(enum sipdb_cmd cmd)
 
 /* ---- parse ------------------------------------------------------------- */
 
+/* A request that says it comes from our own system but arrived from a
+ * partner's peer is refused (5003, audited): the role of every handler
+ * hangs on Origin-Realm. */
+static int req_not_spoofed(struct sipdb_req *r, int *answered)
+{
+	const char *why;
+
+	if (!sipdb_req_local(r) || sipdb_peer_local(*r->msg, &why))
+		return 0;
+	*answered = 1;
+	return sipdb_refuse(r, "DIAMETER_AUTHORIZATION_REJECTED", 0, why, NULL);
+}
+
 int sipdb_req_parse(struct sipdb_req *r, struct msg **msg, enum sipdb_cmd cmd,
                     int need_impi, int need_impu, int *answered)
 {
@@ -60,7 +73,7 @@ int sipdb_req_parse(struct sipdb_req *r, struct msg **msg, enum sipdb_cmd cmd,
 		r->origin_realm[0] = '\0';
 	if (sipdb_avp_ident(*msg, sipdb_dict.origin_host, r->origin_host, NULL))
 		r->origin_host[0] = '\0';
-	return 0;
+	return req_not_spoofed(r, answered);
 }
 
 int sipdb_req_local(const struct sipdb_req *r)

@@ -25,7 +25,9 @@
  * also answers 3002 for contexts past their deadline.  Whoever answers
  * first "claims" the context under the lock; the context is freed by the
  * freeDiameter callback, or by the reaper long after the deadline when no
- * callback will ever come.
+ * callback will ever come.  The reaper logs how many contexts are pending
+ * whenever that changes (at most once a second): unanswered ones must not
+ * outlive their deadline, whatever the far side does.
  *
  * In flight.  Each context holds a place among max_inflight (sipdb_limit.c)
  * from its creation until R is answered (claimed): past that bound R is
@@ -51,6 +53,7 @@ struct fwd_ctx {
 	char fwd_impu[MIG_IDENT_MAX + 1];
 	char server[MIG_IDENT_MAX + 1]; /* the asker's Server-Name */
 	char host[MIG_IDENT_MAX + 1];   /* the asker's Origin-Host */
+	char realm[MIG_IDENT_MAX + 1];  /* where F went, for the audit */
 	int64_t binding_id;
 	enum sipdb_note note;
 	int echo_ids;
@@ -58,6 +61,7 @@ struct fwd_ctx {
 	uint32_t silence_exp;
 	const struct mig_partner_conf *visitor;
 	struct dict_object **const *strip_ans;
+	const char *(*check_answer)(struct msg *req, struct msg *ans);
 	const char *what;
 };
 
@@ -290,16 +294,31 @@ static int fwd_rewrite_answer(struct fwd_ctx *c, struct msg *u)
 	return 0;
 }
 
+/* The next hop's answer U cannot be passed on: drop it, answer 5012 and
+ * audit (a partner or an HSS that answers what it must not). */
+static void fwd_refuse_answer(struct fwd_ctx *c, struct msg **u, const char *why)
+{
+	struct mig_binding b;
+
+	memset(&b, 0, sizeof(b));
+	b.id = c->binding_id;
+	snprintf(b.mig_impi, sizeof(b.mig_impi), "%s", c->ans_impi);
+	snprintf(b.home_impi, sizeof(b.home_impi), "%s", c->fwd_impi);
+	sipdb_db_audit("answer-refused", &b, c->realm, why);
+	fd_msg_free(*u);
+	*u = NULL;
+	fwd_answer_code(c, "DIAMETER_UNABLE_TO_COMPLY", 0, why);
+}
+
 static void fwd_deliver(struct fwd_ctx *c, struct msg **u)
 {
 	int ok = fwd_success(*u);
-	int rc = fwd_user_data(c, *u);
+	const char *why = c->check_answer ? c->check_answer(c->req, *u) : NULL;
+	int rc = why ? 0 : fwd_user_data(c, *u);
 
-	if (rc == EBADMSG) {
-		fd_msg_free(*u);
-		*u = NULL;
-		fwd_answer_code(c, "DIAMETER_UNABLE_TO_COMPLY", 0,
-		                "the User-Data of the answer is not a usable IMS subscription");
+	if (why || rc == EBADMSG) {
+		fwd_refuse_answer(c, u, why ? why : "the User-Data of the answer is not a usable "
+		                                    "IMS subscription");
 		return;
 	}
 	if (rc || fwd_rewrite_answer(c, *u) || fd_msg_answ_associate(*u, c->req)) {
@@ -370,6 +389,7 @@ static struct fwd_ctx *fwd_ctx_new(struct msg *req, const struct sipdb_hop *hop)
 		memcpy(c->server, sn, len);
 	if (sipdb_avp_ident(req, sipdb_dict.origin_host, c->host, NULL))
 		c->host[0] = '\0';
+	snprintf(c->realm, sizeof(c->realm), "%s", hop->dest_realm ? hop->dest_realm : "");
 	c->binding_id = hop->binding_id;
 	c->note = hop->note;
 	c->echo_ids = hop->echo_ids;
@@ -377,6 +397,7 @@ static struct fwd_ctx *fwd_ctx_new(struct msg *req, const struct sipdb_hop *hop)
 	c->silence_exp = hop->silence_exp;
 	c->visitor = hop->visitor;
 	c->strip_ans = hop->strip_ans;
+	c->check_answer = hop->check_answer;
 	c->what = hop->what;
 	c->deadline = sipdb_after_ms(sipdb_conf->timeout_ms);
 	return c;
@@ -469,9 +490,40 @@ static void fwd_reap_once(void)
 	}
 }
 
+/* Under the lock: contexts not yet answered, and all of them. */
+static void fwd_count(unsigned *open, unsigned *all)
+{
+	struct fd_list *li;
+
+	*open = *all = 0;
+	for (li = fwd_pending.next; li != &fwd_pending; li = li->next) {
+		(*all)++;
+		*open += !((struct fwd_ctx *)li->o)->claimed;
+	}
+}
+
+/* Under the lock: log the pending contexts when they changed since the
+ * last line, at most once a second (tests wait for "0 unanswered"). */
+static void fwd_log_pending(time_t *last_t, unsigned *last_open, unsigned *last_all)
+{
+	unsigned open, all;
+	time_t now = time(NULL);
+
+	fwd_count(&open, &all);
+	if ((open == *last_open && all == *last_all) || now == *last_t)
+		return;
+	fd_log_notice("mig_sipdb: forwarded requests pending: %u unanswered, %u answered but "
+	              "not yet released", open, all - open);
+	*last_t = now;
+	*last_open = open;
+	*last_all = all;
+}
+
 static void *fwd_reaper(void *unused)
 {
 	struct timespec t;
+	time_t last_t = 0;
+	unsigned last_open = 0, last_all = 0;
 
 	(void)unused;
 	fd_log_threadname("mig_sipdb reaper");
@@ -482,6 +534,7 @@ static void *fwd_reaper(void *unused)
 		pthread_mutex_unlock(&fwd_lock);
 		fwd_reap_once();
 		pthread_mutex_lock(&fwd_lock);
+		fwd_log_pending(&last_t, &last_open, &last_all);
 	}
 	pthread_mutex_unlock(&fwd_lock);
 	return NULL;

@@ -160,6 +160,44 @@ int sipdb_peer_source_ok(struct msg *m, const struct mig_partner_conf *p, const 
 	return !p->tls || peer_trusted((char *)src, len, why);
 }
 
+/* Is diamid (len bytes) the SIP database of a configured partner? */
+static int peer_is_partner_sipdb(const char *diamid, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sipdb_conf->n_partners; i++) {
+		const char *s = sipdb_conf->partners[i].sipdb;
+
+		if (s[0] && strlen(s) == len && !strncasecmp(s, diamid, len))
+			return 1;
+	}
+	return 0;
+}
+
+int sipdb_peer_local(struct msg *m, const char **why)
+{
+	static __thread char buf[2 * MIG_IDENT_MAX + 80];
+	struct peer_hdr *peer = NULL;
+	const char *realm;
+	DiamId_t src = NULL;
+	size_t len = 0;
+
+	*why = NULL;
+	if (fd_msg_source_get(m, &src, &len) || !src)
+		return 1; /* made by this daemon */
+	if (len > MIG_IDENT_MAX)
+		len = MIG_IDENT_MAX;
+	realm = fd_peer_getbyid(src, len, 1, &peer) == 0 && peer ? peer->info.runtime.pir_realm
+	                                                         : NULL;
+	if (!peer_is_partner_sipdb((const char *)src, len) && realm &&
+	    !strcasecmp(realm, sipdb_conf->realm))
+		return 1;
+	snprintf(buf, sizeof(buf), "Origin-Realm is ours but the request came from peer '%.*s' "
+	         "(realm '%s')", (int)len, (const char *)src, realm ? realm : "?");
+	*why = buf;
+	return 0;
+}
+
 int sipdb_peer_dest_ok(const struct mig_partner_conf *p, const char **why)
 {
 	*why = NULL;
