@@ -14,6 +14,7 @@
  * our own deadline is marked LOST and a late callback for it is ignored.
  */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ struct cxc_run {
 	unsigned n, next, oldest, inflight;
 	unsigned timeout_ms;
 	int keep_answer;
+	struct cxc_ids ids;         /* --ids, else empty */
 };
 
 /* ------------------------------------------------------------ clocks */
@@ -166,7 +168,19 @@ static int cxc_send_one(const struct cxc_opts *o, const struct cxc_target *t,
 	struct timespec expiry;
 	int rc;
 
-	if ((rc = cxc_msg_build(o, t, &msg)))
+	if (run->ids.n) {
+		/* --ids: this request's own identities. */
+		struct cxc_opts oi = *o;
+		size_t k = (size_t)(r - run->reqs) % run->ids.n;
+
+		oi.impi = run->ids.impi[k];
+		oi.impu = oi.impus[0] = run->ids.impu[k];
+		oi.n_impus = 1;
+		rc = cxc_msg_build(&oi, t, &msg);
+	} else {
+		rc = cxc_msg_build(o, t, &msg);
+	}
+	if (rc)
 		return rc;
 	pthread_mutex_lock(&run->mtx);
 	r->state = CXC_PENDING;
@@ -230,6 +244,38 @@ static double cxc_pct(const double *s, size_t n, double p)
 	return cxc_round_us(s[rank ? rank - 1 : 0]);
 }
 
+/*
+ * Latency histogram: buckets 1/CXC_HIST_STEPS of a power of two wide
+ * (about 4 %), from 1 us; as [[lower_us, upper_us, count], ...] for the
+ * non-empty ones, so that a benchmark can merge runs and take
+ * percentiles of the whole (medians of per-run p99.9 mean little).
+ */
+#define CXC_HIST_STEPS 16
+
+static int cxc_bucket(double ms)
+{
+	double us = ms * 1000.0;
+
+	return us < 1.0 ? 0 : (int)floor(log2(us) * CXC_HIST_STEPS);
+}
+
+static json_t *cxc_histogram(const double *sorted, size_t n)
+{
+	json_t *h = json_array();
+	size_t i = 0;
+
+	while (h && i < n) {
+		int b = cxc_bucket(sorted[i]);
+		size_t k = 0;
+
+		for (; i < n && cxc_bucket(sorted[i]) == b; i++)
+			k++;
+		json_array_append_new(h, json_pack("[f,f,I]", b ? exp2((double)b / CXC_HIST_STEPS) : 0.0,
+						   exp2((double)(b + 1) / CXC_HIST_STEPS), (json_int_t)k));
+	}
+	return h ? h : json_null();
+}
+
 static json_t *cxc_latency(const struct cxc_run *run, size_t answered)
 {
 	double *s;
@@ -242,9 +288,10 @@ static json_t *cxc_latency(const struct cxc_run *run, size_t answered)
 		if (run->reqs[i].state == CXC_ANSWERED)
 			s[k++] = run->reqs[i].latency_ms;
 	qsort(s, k, sizeof(*s), cxc_cmp_double);
-	o = json_pack("{s:f,s:f,s:f,s:f}", "min", cxc_round_us(s[0]),
+	o = json_pack("{s:f,s:f,s:f,s:f,s:f,s:o}", "min", cxc_round_us(s[0]),
 		      "median", cxc_pct(s, k, 50), "p99", cxc_pct(s, k, 99),
-		      "max", cxc_round_us(s[k - 1]));
+		      "p99_9", cxc_pct(s, k, 99.9), "max", cxc_round_us(s[k - 1]),
+		      "histogram_us", cxc_histogram(s, k));
 	free(s);
 	return o;
 }
@@ -350,6 +397,8 @@ int cxc_send_all(const struct cxc_opts *o, const struct cxc_target *t)
 	run.n = o->count;
 	run.timeout_ms = o->timeout_ms;
 	run.keep_answer = !o->summary;
+	if (o->ids_file && (rc = cxc_ids_load(o->ids_file, &run.ids)))
+		return rc;
 	if (!(run.reqs = calloc(run.n, sizeof(*run.reqs)))) {
 		fprintf(stderr, "cx_client: out of memory for %u requests\n", run.n);
 		return CXC_EXIT_ERROR;
