@@ -120,21 +120,12 @@ int sipdb_avp_add_str(msg_or_avp *parent, struct dict_object *model, const char 
 int sipdb_avp_add_u32(msg_or_avp *parent, struct dict_object *model, uint32_t val);
 int sipdb_avp_set_str(struct avp *avp, const char *val);
 
-/* Replace the value of every top-level AVP of that model (there must be
- * one); remove every top-level AVP of that model. */
-int sipdb_avp_replace(struct msg *m, struct dict_object *model, const char *val);
-int sipdb_avp_remove_all(struct msg *m, struct dict_object *model);
-
-/* How many top-level AVPs of that model m has. */
-int sipdb_avp_count(struct msg *m, struct dict_object *model);
-
-/* Set every top-level AVP of that model to val; with add, add one when
- * there is none (without add, none is fine).  val NULL or "": nothing. */
-int sipdb_avp_put(struct msg *m, struct dict_object *model, const char *val, int add);
-
 /* 1 when every top-level AVP of that model has the value want (ignoring
  * case), 0 when one differs. */
 int sipdb_avp_all_equal(struct msg *m, struct dict_object *model, const char *want);
+
+/* How many top-level AVPs of that model m has. */
+int sipdb_avp_count(struct msg *m, struct dict_object *model);
 
 /* A copy of an AVP whose model is known (grouped ones recursively). */
 int sipdb_avp_clone(struct avp *src, struct avp **copy);

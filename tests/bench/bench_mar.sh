@@ -20,8 +20,18 @@
 # Rounds alternate the paths (direct, relays, brokers, direct, ...).  The
 # number of requests per round is calibrated per path from a warm-up, then
 # from the previous round, so that a round lasts about BENCH_MAR_SECS.  The report gives, per path,
-# the median over rounds of answers/s, of the median latency and of the p99
-# latency, and the ratios brokers/relays and relays/direct.
+# the median over rounds of answers/s; the latency median, p99 and p99.9 of
+# all the path's answers (cx_client's histograms of every round merged:
+# buckets 1/16 of a power of two, ~4 %, the upper bound is reported); and
+# the ratios brokers/relays (3/2) and relays/direct (2/1).
+#
+# With BENCH_MAR_BINDINGS, the brokers' stores are then replaced by stores
+# of each size (bench_mar_stores.sh: made with SQL, cached between runs)
+# and the brokers path runs again, its MARs drawn from 10,000 bindings
+# spread over the whole store (cx_client --ids); the brokers' peak resident
+# size is read after each size.  BENCH_MAR_LONG runs the brokers path for
+# that many seconds at the end, sampling the brokers' resident size every
+# minute.
 #
 # Environment (defaults in brackets):
 #   BENCH_MAR_ROUNDS     rounds [5]; 0: only the callgrind part, if asked
@@ -34,15 +44,27 @@
 #                        turn under valgrind --tool=callgrind and count the
 #                        instructions it spends on N MARs [0: off]
 #   BENCH_MAR_CALLGRIND_NODES  which, in order [rlyb brkb rlya brka]
+#   BENCH_MAR_BINDINGS   store sizes for the brokers, e.g. "10000 1000000
+#                        10000000" [none]; each a multiple of 10,000
+#   BENCH_MAR_BINDINGS_ROUNDS  rounds per size [3]
+#   BENCH_MAR_STORES     cache of the generated stores
+#                        [$top_builddir/tests/tmp/bench_mar.stores]
+#   BENCH_MAR_LONG       seconds of brokers path at the end, VmRSS sampled
+#                        every minute [0: off]
+#   BENCH_MAR_PLOT       1: draw bench_mar.png with gnuplot (installing
+#                        gnuplot-nox with apt-get if missing) [1]
 #   BENCH_MAR_OUT        result directory [$top_builddir/tests/tmp/bench_mar.results]
 #
 # Output: a table on stdout, and in BENCH_MAR_OUT: rounds.jsonl (every
 # cx_client summary, one per line, with path and round), summary.json,
-# table.txt, rss.txt and, with callgrind, callgrind.txt.
+# table.txt, rss.txt, bench_mar.png; with callgrind, callgrind.txt; with
+# BENCH_MAR_BINDINGS, bindings.jsonl and bindings.txt; with BENCH_MAR_LONG,
+# long.txt.
 . "$top_srcdir/tests/integration/lib.sh"
 mig_test_init bench_mar
 . "$top_srcdir/tests/integration/client_lib.sh"
 . "$top_srcdir/tests/integration/broker_lib.sh"
+. "$top_srcdir/tests/bench/bench_mar_stores.sh"
 
 ROUNDS=${BENCH_MAR_ROUNDS:-5}
 SECS=${BENCH_MAR_SECS:-10}
@@ -51,13 +73,20 @@ SCHEME=${BENCH_MAR_SCHEME:-Digest-AKAv1-MD5}
 WARMUP=${BENCH_MAR_WARMUP:-1000}
 CG_N=${BENCH_MAR_CALLGRIND:-0}
 OUT=${BENCH_MAR_OUT:-$top_builddir/tests/tmp/bench_mar.results}
+SIZES=${BENCH_MAR_BINDINGS:-}
+SIZE_ROUNDS=${BENCH_MAR_BINDINGS_ROUNDS:-3}
+LONG=${BENCH_MAR_LONG:-0}
 PATHS="direct relays brokers"
+for n in $SIZES; do
+	[ $((n % BMS_SAMPLE)) = 0 ] && [ "$n" -gt 0 ] || mig_fail "BENCH_MAR_BINDINGS: $n is not a multiple of $BMS_SAMPLE"
+done
 rm -rf "$OUT"
 mkdir -p "$OUT" || mig_fail "cannot create $OUT"
 
 # ------------------------------------------------------------ topology
 MB_TIMEOUT_MS=5000
 mb_setup true
+[ -z "$SIZES" ] || bms_subscribers "$MIG_TMP/hssa.json"
 
 rt_rule() { printf '* : "%s" += 100 ;\n' "$2" > "$MIG_TMP/$1.rt"; mig_fd_ext "$1" rt_default.fdx "$MIG_TMP/$1.rt"; }
 
@@ -110,22 +139,30 @@ run()
 		mar --impi alice@a.test --impu sip:alice@a.test --scheme "$SCHEME" ;;
 	brokers) cxc_run scscfb --count "$2" --inflight "$INFLIGHT" --dest-host sipdb.b.test \
 		mar --impi "$MB_IN_IMPI" --impu "$MB_IN_IMPU" --scheme "$SCHEME" ;;
+	bindings) cxc_run scscfb --count "$2" --inflight "$INFLIGHT" --dest-host sipdb.b.test \
+		--ids "$IDS" mar --scheme "$SCHEME" ;;
 	esac
 	# Every request answered 2001, or the figures mean nothing.
 	cxc_json '.answered == .count and .result_codes == {"2001": .count}' \
 		|| { cxc_show; mig_fail "$1: not every MAR was answered 2001"; }
 }
 
-# Warm-up and calibration: N per path so that a round lasts about SECS
-# (from the second of two warm-up runs).
-for p in $PATHS; do
-	run $p "$WARMUP"      # the first run of a process is slower: twice
-	run $p "$WARMUP"
+# N_PATH: requests per round so that it lasts about SECS, from the last run.
+recalibrate()
+{
 	rate=$(jq -r '.answers_per_s' "$CXC_OUT")
-	n=$(awk -v r="$rate" -v s="$SECS" 'BEGIN { n = int(r * s); if (n < 200) n = 200; print n }')
-	eval "N_$p=$n"
-	echo "# warm-up $p: $rate answers/s -> $n requests per round"
-done
+	eval "N_$1=$(awk -v r="$rate" -v s="${2:-$SECS}" 'BEGIN { n = int(r * s); if (n < 200) n = 200; print n }')"
+}
+
+# Warm-up and calibration (from the second of two warm-up runs).
+warm_up()
+{
+	run $1 "$WARMUP"      # the first run of a process is slower: twice
+	run $1 "$WARMUP"
+	recalibrate $1
+	eval "echo \"# warm-up $1: \$rate answers/s -> \$N_$1 requests per round\""
+}
+[ "$ROUNDS" = 0 ] || for p in $PATHS; do warm_up $p; done
 
 # ------------------------------------------------------------ rounds
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -140,8 +177,7 @@ while [ "$round" -le "$ROUNDS" ]; do
 		jq -r --arg p "$p" --argjson r "$round" \
 			'"# round \($r) \($p): \(.answers_per_s) answers/s, median \(.latency_ms.median) ms, p99 \(.latency_ms.p99) ms"' "$CXC_OUT"
 		# Recalibrate: short warm-ups underestimate the rate.
-		rate=$(jq -r '.answers_per_s' "$CXC_OUT")
-		eval "N_$p=$(awk -v r="$rate" -v s="$SECS" 'BEGIN { n = int(r * s); if (n < 200) n = 200; print n }')"
+		recalibrate $p
 	done
 	round=$((round + 1))
 done
@@ -149,18 +185,30 @@ done
 for d in hssa rlyb rlya brkb brka; do rss $d after; done >> "$OUT/rss.txt"
 
 # ------------------------------------------------------------ report
-[ "$ROUNDS" -gt 0 ] && jq -s --argjson inflight "$INFLIGHT" --arg scheme "$SCHEME" '
+# jq: per group of cx_client summaries, the median answers/s over runs and
+# the latency percentiles of all their answers (merged histograms).
+JQ_STATS='
 	def median: sort | if length % 2 == 1 then .[length / 2 | floor]
 		else (.[length / 2 - 1] + .[length / 2]) / 2 end;
 	def r2: . * 100 | round / 100;
-	(group_by(.path) | map({key: .[0].path, value: {
+	def merged: map(.latency_ms.histogram_us[]) | group_by(.[0])
+		| map([.[0][0], .[0][1], (map(.[2]) | add)]) | sort_by(.[0]);
+	def pct($p): . as $h | ($h | map(.[2]) | add) as $n | ($n * $p / 100 | ceil) as $rank
+		| reduce $h[] as $b ({c: 0, v: null};
+			if .v == null then .c += $b[2] | if .c >= $rank then .v = $b[1] else . end else . end)
+		| .v / 1000 | r2;
+	def stats: (merged) as $h | {
 		rounds: length,
 		requests_per_round: (map(.count) | median),
 		answers_per_s: (map(.answers_per_s) | median | r2),
 		answers_per_s_min: (map(.answers_per_s) | min | r2),
 		answers_per_s_max: (map(.answers_per_s) | max | r2),
-		latency_median_ms: (map(.latency_ms.median) | median | r2),
-		latency_p99_ms: (map(.latency_ms.p99) | median | r2) }}) | from_entries) as $p
+		latency_median_ms: ($h | pct(50)),
+		latency_p99_ms: ($h | pct(99)),
+		latency_p99_9_ms: ($h | pct(99.9)),
+		latency_max_ms: (map(.latency_ms.max) | max) };'
+[ "$ROUNDS" -gt 0 ] && jq -s --argjson inflight "$INFLIGHT" --arg scheme "$SCHEME" "$JQ_STATS"'
+	(group_by(.path) | map({key: .[0].path, value: stats}) | from_entries) as $p
 	| { inflight: $inflight, scheme: $scheme, paths: $p,
 	    brokers_over_relays: ($p.brokers.answers_per_s / $p.relays.answers_per_s | r2),
 	    relays_over_direct: ($p.relays.answers_per_s / $p.direct.answers_per_s | r2),
@@ -173,10 +221,10 @@ for d in hssa rlyb rlya brkb brka; do rss $d after; done >> "$OUT/rss.txt"
 	echo "nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), load $(load)"
 	echo
 	jq -r '
-		"| path | answers/s (min-max) | latency median ms | latency p99 ms |",
-		"|---|---|---|---|",
+		"| path | answers/s (min-max) | latency median ms | p99 ms | p99.9 ms |",
+		"|---|---|---|---|---|",
 		(["direct", "relays", "brokers"][] as $k | .paths[$k]
-		 | "| \($k) | \(.answers_per_s) (\(.answers_per_s_min)-\(.answers_per_s_max)) | \(.latency_median_ms) | \(.latency_p99_ms) |"),
+		 | "| \($k) | \(.answers_per_s) (\(.answers_per_s_min)-\(.answers_per_s_max)) | \(.latency_median_ms) | \(.latency_p99_ms) | \(.latency_p99_9_ms) |"),
 		"",
 		"brokers/relays \(.brokers_over_relays) (target >= 0.9: \(if .target_met then "met" else "MISSED" end)); relays/direct \(.relays_over_direct)"
 	' "$OUT/summary.json"
@@ -241,6 +289,125 @@ if [ "$CG_N" -gt 0 ]; then
 	done
 	cat "$OUT/callgrind.txt"
 fi
+
+# ------------------------------------------------------------ store sizes
+# The brokers path with the stores of each size, MARs spread over them.
+if [ -n "$SIZES" ]; then
+	: > "$OUT/bindings.jsonl"
+	: > "$OUT/bindings_rss.jsonl"
+	for n in $SIZES; do
+		bms_install "$n"
+		IDS=$MIG_TMP/ids.$n
+		bms_ids "$n" "$IDS"
+		warm_up bindings
+		r=1
+		while [ "$r" -le "$SIZE_ROUNDS" ]; do
+			eval "c=\$N_bindings"
+			run bindings "$c"
+			jq -c --argjson b "$n" --argjson r "$r" '{bindings: $b, round: $r} + .' "$CXC_OUT" \
+				>> "$OUT/bindings.jsonl"
+			jq -r --argjson b "$n" --argjson r "$r" \
+				'"# \($b) bindings, round \($r): \(.answers_per_s) answers/s, median \(.latency_ms.median) ms, p99 \(.latency_ms.p99) ms"' "$CXC_OUT"
+			recalibrate bindings
+			r=$((r + 1))
+		done
+		for d in brkb brka; do rss $d "$n"; done >> "$OUT/rss.txt"
+		jq -n -c --argjson b "$n" \
+			--argjson hb "$(awk '/^VmHWM:/ { print $2 }' "/proc/$(pid_of brkb)/status")" \
+			--argjson ha "$(awk '/^VmHWM:/ { print $2 }' "/proc/$(pid_of brka)/status")" \
+			'{bindings: $b, brkb_hwm_kb: $hb, brka_hwm_kb: $ha}' >> "$OUT/bindings_rss.jsonl"
+	done
+	jq -s --slurpfile rss "$OUT/bindings_rss.jsonl" "$JQ_STATS"'
+		group_by(.bindings) | map(.[0].bindings as $b | {bindings: $b} + stats
+			+ ($rss | map(select(.bindings == $b)) | .[0] | del(.bindings)))
+		| .[0].answers_per_s as $first | map(. + {vs_first: (.answers_per_s / $first | r2)})
+	' "$OUT/bindings.jsonl" > "$OUT/bindings.json" || mig_fail "could not summarise the sizes"
+	{
+		echo "brokers path, MARs for 10,000 bindings spread over the store, $SIZE_ROUNDS rounds of ~${SECS} s per size"
+		echo
+		jq -r '"| bindings | answers/s (min-max) | vs first | latency median ms | p99 ms | p99.9 ms | VmHWM brkb / brka |",
+			"|---|---|---|---|---|---|---|",
+			(.[] | "| \(.bindings) | \(.answers_per_s) (\(.answers_per_s_min)-\(.answers_per_s_max)) | \(.vs_first) | \(.latency_median_ms) | \(.latency_p99_ms) | \(.latency_p99_9_ms) | \(.brkb_hwm_kb / 1024 | floor) / \(.brka_hwm_kb / 1024 | floor) MiB |")' "$OUT/bindings.json"
+	} > "$OUT/bindings.txt"
+	cat "$OUT/bindings.txt"
+fi
+
+# ------------------------------------------------------------ long run
+# The brokers path for LONG seconds in runs of ~30 s; resident size of the
+# brokers after each.
+if [ "$LONG" -gt 0 ]; then
+	p=brokers
+	[ -z "$SIZES" ] || p=bindings
+	run $p "$WARMUP"
+	recalibrate $p 30
+	end=$(($(date +%s) + LONG))
+	t0=$(date +%s)
+	{ for d in brkb brka; do rss $d start; done; } > "$OUT/long.txt"
+	while [ "$(date +%s)" -lt "$end" ]; do
+		eval "c=\$N_$p"
+		run $p "$c"
+		t=$(($(date +%s) - t0))
+		{ for d in brkb brka; do rss $d "${t}s"; done
+		  jq -r '"         \(.answers_per_s) answers/s, p99 \(.latency_ms.p99) ms"' "$CXC_OUT"; } >> "$OUT/long.txt"
+		recalibrate $p 30
+	done
+	cat "$OUT/long.txt"
+fi
+
+# ------------------------------------------------------------ plot
+# bench_mar.png: throughput and latency of the three paths (and of the
+# store sizes, if measured).
+plot()
+{
+	command -v gnuplot >/dev/null || {
+		echo "# installing gnuplot-nox for the plot"
+		apt-get install -y -q gnuplot-nox >/dev/null 2>&1 || true
+	}
+	command -v gnuplot >/dev/null || { echo "# gnuplot not found (Debian: gnuplot-nox): no plot"; return 0; }
+	jq -r '.paths as $p | ["direct", "relays", "brokers"][] as $k
+		| "\($k) \($p[$k].answers_per_s) \($p[$k].latency_median_ms) \($p[$k].latency_p99_ms) \($p[$k].latency_p99_9_ms)"' \
+		"$OUT/summary.json" > "$OUT/paths.dat"
+	plot__n=2
+	if [ -f "$OUT/bindings.json" ]; then
+		jq -r '.[] | "\(.bindings) \(.answers_per_s) \(.latency_p99_ms)"' "$OUT/bindings.json" > "$OUT/sizes.dat"
+		plot__n=3
+	fi
+	gnuplot <<EOF || echo "# gnuplot failed: no plot"
+set terminal png size $((plot__n * 420)),380 font ",9"
+set output "$OUT/bench_mar.png"
+set multiplot layout 1,$plot__n title "MAR on loopback, $INFLIGHT in flight, $(nproc) shared vCPUs ($(date -u +%Y-%m-%d))"
+set style fill solid 0.6 border -1
+set boxwidth 0.6
+set grid ytics
+set yrange [0:*]
+set title "throughput (median of rounds)"
+set ylabel "answers/s"
+plot "$OUT/paths.dat" using 0:2:xtic(1) with boxes notitle, \
+     "" using 0:2:(sprintf("%.0f", \$2)) with labels offset 0,0.7 notitle
+set title "latency (all answers of the path)"
+set ylabel "ms"
+set style data histograms
+set style histogram clustered gap 1
+set key top left
+plot "$OUT/paths.dat" using 3:xtic(1) title "median", "" using 4 title "p99", "" using 5 title "p99.9"
+if ($plot__n == 3) {
+	set title "brokers path vs bindings in the stores"
+	set style data linespoints
+	set logscale x
+	set xrange [*:*]
+	set xlabel "bindings per store"
+	set ylabel "answers/s"
+	set y2label "p99 ms"
+	set y2tics
+	set y2range [0:*]
+	set ytics nomirror
+	plot "$OUT/sizes.dat" using 1:2 title "answers/s" axes x1y1, "" using 1:3 title "p99 ms" axes x1y2
+}
+unset multiplot
+EOF
+	[ -f "$OUT/bench_mar.png" ] && echo "# plot: $OUT/bench_mar.png"
+}
+[ "$ROUNDS" = 0 ] || [ "${BENCH_MAR_PLOT:-1}" = 0 ] || plot
 
 echo "# results in $OUT"
 mig_pass

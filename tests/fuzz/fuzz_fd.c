@@ -350,7 +350,7 @@ static void fz_bind(mig_store_t *st, enum mig_dir dir, const char *user, const c
                     const char *server, const char *host, int revoke)
 {
 	char impi[64], impu[80], sipdb[64];
-	struct mig_alloc_req q = { dir, impi, impu, realm, NULL, "fuzz", 0 };
+	struct mig_alloc_req q = { dir, impi, impu, realm, NULL, "fuzz", 0, 0 };
 	struct fz_binding *f = &fz_bindings[fz_nbindings++];
 	struct mig_binding b;
 

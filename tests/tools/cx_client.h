@@ -79,6 +79,7 @@ struct cxc_opts {
 	const char *impi, *impu;   /* impu: the first of impus */
 	const char *impus[CXC_MAX_IMPUS];
 	unsigned n_impus;
+	const char *ids_file;      /* --ids: request i takes line i of it (cyclic) */
 	int omit_user_name, omit_public_identity;
 	/* mar, sar */
 	const char *scheme;
@@ -117,6 +118,14 @@ int cxc_dict_init(enum cxc_cmd cmd);
 int cxc_advertise(void);
 int cxc_msg_build(const struct cxc_opts *o, const struct cxc_target *t, unsigned seq,
 		  struct msg **out);
+
+/* cx_client_opts.c: the identities of --ids, one "IMPI IMPU" per line;
+ * 0, or an exit code after saying why. */
+struct cxc_ids {
+	char **impi, **impu;
+	size_t n;
+};
+int cxc_ids_load(const char *path, struct cxc_ids *ids);
 
 /* cx_client_send.c: 0 when every request got an answer, else an exit
  * code; the single answer (count 1) or the summary goes to stdout. */

@@ -65,6 +65,9 @@ static void cxc_usage(FILE *out)
 "                           loop; --inflight still caps what is outstanding);\n"
 "                           the summary then has sent_per_s and, with every\n"
 "                           run, latency_ms_by_code\n"
+"  --ids FILE               with --count: request i is for the identities on\n"
+"                           line i of FILE (\"IMPI IMPU\", cyclic), instead\n"
+"                           of --impi/--impu\n"
 "  --log FILE               core logs to FILE (default: stderr)\n"
 "  -d, --debug              more core logs;  -q, --quiet: errors only\n"
 "  -h, --help               this text\n"
@@ -102,7 +105,7 @@ static void cxc_usage(FILE *out)
 
 enum cxc_optid {
 	O_PEER = 256, O_TIMEOUT, O_CONNECT, O_DREALM, O_DHOST, O_COUNT, O_INFLIGHT, O_RATE,
-	O_LOG, O_OHOST, O_IMPI, O_IMPU, O_SCHEME, O_ITEMS, O_SNAME, O_AUTS, O_OMIT,
+	O_LOG, O_OHOST, O_IDS, O_IMPI, O_IMPU, O_SCHEME, O_ITEMS, O_SNAME, O_AUTS, O_OMIT,
 	O_PARTNER, O_PRIMARY, O_SIPDB, O_LIFETIME, O_POOL, O_TYPE, O_DATA, O_VISITED, O_ANSLOG,
 	O_END
 };
@@ -156,6 +159,7 @@ static const struct option cxc_longopts[] = {
 	{ "inflight",        required_argument, NULL, O_INFLIGHT },
 	{ "rate",            required_argument, NULL, O_RATE },
 	{ "log",             required_argument, NULL, O_LOG },
+	{ "ids",             required_argument, NULL, O_IDS },
 	{ "origin-host",     required_argument, NULL, O_OHOST },
 	{ "impi",            required_argument, NULL, O_IMPI },
 	{ "impu",            required_argument, NULL, O_IMPU },
@@ -240,6 +244,7 @@ static int cxc_set_global(int id, const char *arg, struct cxc_opts *o)
 	case O_LOG: o->log_file = arg; break;
 	case O_ANSLOG: o->answer_log = arg; break;
 	case O_OHOST: o->origin_host = arg; break;
+	case O_IDS: o->ids_file = arg; break;
 	case O_TIMEOUT: rc = cxc_num("timeout", arg, 1, 3600000, &o->timeout_ms); break;
 	case O_CONNECT: rc = cxc_num("connect-timeout", arg, 1, 3600000, &o->connect_ms); break;
 	case O_COUNT:
@@ -349,11 +354,14 @@ static int cxc_opts_check(const struct cxc_opts *o, const unsigned char *seen)
 		return rc;
 	if (o->cmd == CXC_LIR && o->impi)
 		return cxc_bad("lir takes no --impi (a LIR has no User-Name)");
-	if (!o->impi && !o->omit_user_name && o->cmd != CXC_LIR && o->cmd != CXC_SAR)
+	if (o->ids_file && (o->cmd != CXC_MAR || !o->summary))
+		return cxc_bad("--ids is for mar with --count");
+	if (!o->impi && !o->ids_file && !o->omit_user_name && o->cmd != CXC_LIR &&
+	    o->cmd != CXC_SAR)
 		return cxc_bad("--impi is required");
 	if (o->n_impus > 1 && o->cmd != CXC_SAR)
 		return cxc_bad("--impu is repeatable for sar only");
-	if (!o->impu && !o->omit_public_identity)
+	if (!o->impu && !o->ids_file && !o->omit_public_identity)
 		return cxc_bad("--impu is required");
 	if (o->cmd == CXC_GOR && !o->realm)
 		return cxc_bad("gor needs --partner REALM");
@@ -395,4 +403,35 @@ int cxc_opts_parse(int argc, char **argv, struct cxc_opts *o)
 	if (optind < argc)
 		return cxc_bad("unexpected argument '%s'", argv[optind]);
 	return cxc_opts_check(o, seen);
+}
+
+/*
+ * Read the --ids file: one "IMPI IMPU" per line, so that a load run can
+ * spread its requests over many bindings (the MAR benchmark draws them
+ * from the whole store).  Loaded once, before the first request.
+ */
+int cxc_ids_load(const char *path, struct cxc_ids *ids)
+{
+	char impi[512], impu[512];
+	size_t cap = 0;
+	FILE *f = fopen(path, "r");
+
+	memset(ids, 0, sizeof(*ids));
+	if (!f)
+		return cxc_bad("--ids %s: %s", path, strerror(errno));
+	while (fscanf(f, "%511s %511s", impi, impu) == 2) {
+		if (ids->n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			ids->impi = realloc(ids->impi, cap * sizeof(char *));
+			ids->impu = realloc(ids->impu, cap * sizeof(char *));
+			if (!ids->impi || !ids->impu) {
+				fclose(f);
+				return cxc_bad("--ids %s: out of memory", path);
+			}
+		}
+		ids->impi[ids->n] = strdup(impi);
+		ids->impu[ids->n++] = strdup(impu);
+	}
+	fclose(f);
+	return ids->n ? 0 : cxc_bad("--ids %s: no \"IMPI IMPU\" line", path);
 }

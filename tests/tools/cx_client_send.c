@@ -14,6 +14,7 @@
  * our own deadline is marked LOST and a late callback for it is ignored.
  */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@ struct cxc_run {
 	int keep_answer;
 	FILE *answer_log;           /* --answer-log, or NULL */
 	double send_ms;             /* from the first send to the last */
+	struct cxc_ids ids;         /* --ids, else empty */
 };
 
 /* ------------------------------------------------------------ clocks */
@@ -192,9 +194,22 @@ static int cxc_send_one(const struct cxc_opts *o, const struct cxc_target *t,
 	struct cxc_req *r = &run->reqs[i];
 	struct msg *msg = NULL;
 	struct timespec expiry;
+	unsigned seq = (unsigned)(r - run->reqs);
 	int rc;
 
-	if ((rc = cxc_msg_build(o, t, (unsigned)(r - run->reqs), &msg)))
+	if (run->ids.n) {
+		/* --ids: this request's own identities. */
+		struct cxc_opts oi = *o;
+		size_t k = seq % run->ids.n;
+
+		oi.impi = run->ids.impi[k];
+		oi.impu = oi.impus[0] = run->ids.impu[k];
+		oi.n_impus = 1;
+		rc = cxc_msg_build(&oi, t, seq, &msg);
+	} else {
+		rc = cxc_msg_build(o, t, seq, &msg);
+	}
+	if (rc)
 		return rc;
 	pthread_mutex_lock(&run->mtx);
 	r->state = CXC_PENDING;
@@ -281,6 +296,38 @@ static double cxc_pct(const double *s, size_t n, double p)
 	return cxc_round_us(s[rank ? rank - 1 : 0]);
 }
 
+/*
+ * Latency histogram: buckets 1/CXC_HIST_STEPS of a power of two wide
+ * (about 4 %), from 1 us; as [[lower_us, upper_us, count], ...] for the
+ * non-empty ones, so that a benchmark can merge runs and take
+ * percentiles of the whole (medians of per-run p99.9 mean little).
+ */
+#define CXC_HIST_STEPS 16
+
+static int cxc_bucket(double ms)
+{
+	double us = ms * 1000.0;
+
+	return us < 1.0 ? 0 : (int)floor(log2(us) * CXC_HIST_STEPS);
+}
+
+static json_t *cxc_histogram(const double *sorted, size_t n)
+{
+	json_t *h = json_array();
+	size_t i = 0;
+
+	while (h && i < n) {
+		int b = cxc_bucket(sorted[i]);
+		size_t k = 0;
+
+		for (; i < n && cxc_bucket(sorted[i]) == b; i++)
+			k++;
+		json_array_append_new(h, json_pack("[f,f,I]", b ? exp2((double)b / CXC_HIST_STEPS) : 0.0,
+						   exp2((double)(b + 1) / CXC_HIST_STEPS), (json_int_t)k));
+	}
+	return h ? h : json_null();
+}
+
 /* The code an answer is counted under: its Result-Code, else its
  * Experimental-Result-Code (0: neither). */
 static uint32_t cxc_code_of(const struct cxc_req *r)
@@ -306,9 +353,10 @@ static json_t *cxc_latency(const struct cxc_run *run, size_t answered, uint32_t 
 		return json_null();
 	}
 	qsort(s, k, sizeof(*s), cxc_cmp_double);
-	o = json_pack("{s:f,s:f,s:f,s:f}", "min", cxc_round_us(s[0]),
+	o = json_pack("{s:f,s:f,s:f,s:f,s:f,s:o}", "min", cxc_round_us(s[0]),
 		      "median", cxc_pct(s, k, 50), "p99", cxc_pct(s, k, 99),
-		      "max", cxc_round_us(s[k - 1]));
+		      "p99_9", cxc_pct(s, k, 99.9), "max", cxc_round_us(s[k - 1]),
+		      "histogram_us", cxc_histogram(s, k));
 	free(s);
 	return o;
 }
@@ -440,6 +488,8 @@ int cxc_send_all(const struct cxc_opts *o, const struct cxc_target *t)
 	run.n = o->count;
 	run.timeout_ms = o->timeout_ms;
 	run.keep_answer = !o->summary;
+	if (o->ids_file && (rc = cxc_ids_load(o->ids_file, &run.ids)))
+		return rc;
 	if (!(run.reqs = calloc(run.n, sizeof(*run.reqs)))) {
 		fprintf(stderr, "cx_client: out of memory for %u requests\n", run.n);
 		return CXC_EXIT_ERROR;

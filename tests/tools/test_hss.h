@@ -182,6 +182,7 @@ struct thss_sub {
 struct thss_subs {
 	struct thss_sub *v;
 	size_t n;
+	struct thss_sub **by_impi; /* v sorted by IMPI (case-insensitive), for look-ups */
 };
 
 /* Parse path into *root; on failure log "test_hss: path:line:col: why". */

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "store_helpers.h"
 
@@ -264,26 +263,27 @@ START_TEST(test_list_gives_free_and_total_per_pool)
 }
 END_TEST
 
-START_TEST(test_bulk_add_inside_one_transaction_is_fast)
+/*
+ * A bulk import is one transaction however many chunks it adds: a reader
+ * sees none of it until the commit, then all of it.  (Its speed is
+ * measured in `make bench', not here.)
+ */
+START_TEST(test_bulk_add_inside_one_transaction_commits_once)
 {
 	enum { N = 50000, CHUNK = 5000 };
 	struct mig_pool_entry *e = make_entries(0, N);
-	struct timespec t0, t1;
+	const char *count = "SELECT count(*) FROM pool_entries";
 	size_t i;
-	double s;
 
 	ck_store_ok(fx.st, mig_pool_create(fx.st, "big"));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ck_store_ok(fx.st, mig_store_begin(fx.st));
 	for (i = 0; i < N; i += CHUNK)
 		ck_store_ok(fx.st, mig_pool_add(fx.st, "big", e + i, CHUNK, NULL));
+	ck_assert_int_eq(store_sql_int(fx.path, count), 0);
 	ck_store_ok(fx.st, mig_store_commit(fx.st));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_int_eq(store_sql_int(fx.path, count), N);
 	free_entries(e, N);
 	assert_counts("big", N, N);
-	/* 1,000,000 in well under 30 s means 50,000 in well under 1.5 s. */
-	ck_assert_msg(s < 1.5, "%d entries took %.2f s", N, s);
 }
 END_TEST
 
@@ -307,7 +307,7 @@ static Suite *pool_suite(void)
 	tcase_add_test(tc, test_remove_pool_in_use_gives_conflict_unless_forced);
 	tcase_add_test(tc, test_remove_pool_whose_bindings_are_dead_needs_no_force);
 	tcase_add_test(tc, test_list_gives_free_and_total_per_pool);
-	tcase_add_test(tc, test_bulk_add_inside_one_transaction_is_fast);
+	tcase_add_test(tc, test_bulk_add_inside_one_transaction_commits_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
