@@ -10,6 +10,7 @@
 #include "mig_config.h"
 #include "fuzz.h"
 
+/* A configuration, or an error that says why: never both, never neither. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[MIG_CONFIG_ERR_MAX];

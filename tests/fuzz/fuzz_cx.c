@@ -7,6 +7,7 @@
  */
 #include "fuzz.h"
 
+/* The broker and its fixture, once (fuzz_fd.c). */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -15,6 +16,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* One request (and the next hop's answer) through the broker. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fz_fd_dispatch(data, size);

@@ -216,6 +216,7 @@ static void fz_set_source(struct msg *m)
 		fd_msg_source_set(m, (DiamId_t)host, strlen(host));
 }
 
+/* See fuzz.h; the steps are freeDiameter's for a received request. */
 void fz_fd_dispatch(const uint8_t *data, size_t size)
 {
 	struct dictionary *dict = fd_g_config->cnf_dict;
@@ -252,12 +253,14 @@ void fz_fd_dispatch(const uint8_t *data, size_t size)
 
 /* ---- set-up -------------------------------------------------------------- */
 
+/* Set-up cannot fail quietly: a harness without its fixture tests nothing. */
 static void fz_die(const char *what)
 {
 	fprintf(stderr, "fuzz: set-up failed: %s\n", what);
 	exit(1);
 }
 
+/* Write a generated file into the temporary directory; its path in path. */
 static void fz_write(const char *name, const char *text, char *path, size_t size)
 {
 	FILE *f;
@@ -267,6 +270,7 @@ static void fz_write(const char *name, const char *text, char *path, size_t size
 		fz_die(path);
 }
 
+/* At exit: the temporary directory and the store in it go. */
 static void fz_cleanup(void)
 {
 	char cmd[64];
@@ -393,6 +397,7 @@ static void fz_restore(void)
 	}
 }
 
+/* The pool the fixture's identities come from, then its bindings. */
 static void fz_store(void)
 {
 	mig_store_t *st = sipdb_db();
@@ -418,6 +423,7 @@ static void fz_store(void)
 	fz_bind(st, MIG_DIR_IN, "frank", "b.test", NULL, NULL, 1);
 }
 
+/* Once per process (libFuzzer calls LLVMFuzzerInitialize once). */
 void fz_fd_init(void)
 {
 	static int done;

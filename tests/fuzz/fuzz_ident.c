@@ -33,6 +33,7 @@ static struct pool_import *fz_import(void)
 	return &im;
 }
 
+/* "PREFIX|REALM": whatever mig_ident_random accepts must pass our checks. */
 static void fz_random(const char *s, unsigned nchars)
 {
 	char prefix[MIG_IDENT_MAX + 1], impi[MIG_IDENT_MAX + 1], impu[MIG_IDENT_MAX + 1];
@@ -46,6 +47,7 @@ static void fz_random(const char *s, unsigned nchars)
 		abort(); /* what we generate must pass our own checks */
 }
 
+/* One string through every kind of migctl option value. */
 static void fz_migctl_values(const char *s)
 {
 	int64_t v;
@@ -57,6 +59,7 @@ static void fz_migctl_values(const char *s)
 	(void)mctl_parse_time("--fuzz", s, 1700000000, &v);
 }
 
+/* A --pattern, and the identities it makes for a few values. */
 static void fz_pattern(const char *s, uint8_t seed)
 {
 	struct pool_pattern p;
@@ -69,6 +72,7 @@ static void fz_pattern(const char *s, uint8_t seed)
 	}
 }
 
+/* The first byte picks the parser (see the top), the rest is its text. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	enum mig_dir d;

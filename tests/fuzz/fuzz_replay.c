@@ -85,6 +85,7 @@ static int fz_replay_path(const char *path, unsigned *n)
 	return rc;
 }
 
+/* fuzz_replay PATH...: as libFuzzer runs a corpus, without the fuzzing. */
 int main(int argc, char **argv)
 {
 	unsigned n = 0;

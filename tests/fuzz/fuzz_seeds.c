@@ -161,12 +161,14 @@ static const struct sd_case sd_cases[] = {
 	  NULL, NULL },
 };
 
+/* A seed that cannot be built is a bug in the table above: stop. */
 static void sd_die(const char *what, const char *name)
 {
 	fprintf(stderr, "fuzz_seeds: %s: %s\n", name, what);
 	exit(1);
 }
 
+/* The AVP of that name, whatever its vendor. */
 static struct dict_object *sd_avp_model(const char *name, size_t len)
 {
 	struct dict_object *o = NULL;
@@ -245,6 +247,7 @@ static struct msg *sd_msg(const char *cmd, const char *host, const char *spec, i
 	return m;
 }
 
+/* Encode m (as a peer would receive it) onto the seed file, and free it. */
 static void sd_append(struct msg *m, FILE *f, const char *name)
 {
 	uint8_t *buf = NULL;
@@ -282,6 +285,7 @@ static void sd_write(const char *dir, const struct sd_case *c)
 		sd_die("the broker sent nothing: the request did not reach a handler", c->name);
 }
 
+/* fuzz_seeds DIR: every case of sd_cases into DIR. */
 int main(int argc, char **argv)
 {
 	size_t i;

@@ -8,6 +8,7 @@
 #include "sipdb.h"
 #include "fuzz.h"
 
+/* The broker's dictionary and visitor profiles, once (fuzz_fd.c). */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -30,6 +31,7 @@ static struct msg *fz_ppr(const uint8_t *data, size_t size)
 	return m;
 }
 
+/* A rewritten User-Data must still be a message freeDiameter can encode. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const visitor[] = { NULL, "b.test", "c.test", "d.test" };
