@@ -12,7 +12,11 @@
 #   crash_has_success LOG true if LOG has an answer with result 2001
 #   crash_kill NAME       SIGKILL broker NAME (no shutdown of any kind)
 #   crash_restart NAME    start broker NAME again on its store, wait until
-#                         it is ready and its links are OPEN again
+#                         it is ready and its links are OPEN again, on both
+#                         ends: a peer that saw the link fail takes it back
+#                         through REOPEN (RFC 3539: three watchdog
+#                         exchanges, Tw apart) and routes nothing over it
+#                         until then
 #   crash_answered LOG PATTERN
 #                         the 2001 answers of LOG as TSV lines: request
 #                         number, the user asked for (PATTERN with %u = the
@@ -67,10 +71,39 @@ crash_has_success()
 	grep -q '"result_code":2001' "$1" 2>/dev/null
 }
 
+# The links of broker NAME: "INSTANCE PEER-IDENTITY" pairs, both ends.
+crash__links()
+{
+	case $1 in
+	brka) echo "brka hss.a.test hssa sipdb.a.test brka sipdb.b.test brkb sipdb.a.test" ;;
+	brkb) echo "brkb sipdb.a.test brka sipdb.b.test" ;;
+	esac
+}
+
+# How often instance $1 logged its link to $2 OPEN.
+crash__opens()
+{
+	crash__re=$(printf '%s' "$2" | sed 's/[].[*^$()+?{}|\\]/\\&/g')
+	grep -cE -- "-> 'STATE_OPEN'[[:space:]]+'$crash__re'" "$(mig_fd_log "$1")" 2>/dev/null
+}
+
+crash__opened() { [ "$(crash__opens "$1" "$2")" -gt "$3" ]; }
+
 # lib.sh keeps each daemon's pid in $MIG_TMP/NAME.pid (mig__get); mig__reap
 # collects the exit status, so that the next mig_fd_start starts clean.
+# What each end of each link logged so far is noted first: crash_restart
+# waits for one OPEN more.
 crash_kill()
 {
+	set -- "$1" $(crash__links "$1")
+	crash__name=$1
+	shift
+	crash__seen=
+	while [ $# -gt 1 ]; do
+		crash__seen="$crash__seen $1 $2 $(crash__opens "$1" "$2")"
+		shift 2
+	done
+	set -- "$crash__name"
 	kill -KILL "$(mig__get "$1" pid)" || mig_fail "$1 was not running when it was to be killed"
 	mig__reap "$1"
 	[ "$MIG_RC" = 137 ] || mig_fail "$1 exited with status $MIG_RC before SIGKILL reached it"
@@ -82,12 +115,13 @@ crash_restart()
 	cp "$(mig_fd_log "$1")" "$MIG_TMP/$1.killed.log"
 	mig_fd_start "$1"
 	mig_fd_wait_ready "$1" 60 || mig_fail "$1 did not start again on its store"
-	case $1 in
-	brka) crash__peers="hss.a.test sipdb.b.test" ;;
-	brkb) crash__peers="sipdb.a.test" ;;
-	esac
-	for crash__p in $crash__peers; do
-		mig_fd_wait_open "$1" "$crash__p" 60 || mig_fail "$1 restarted but never reached $crash__p"
+	crash__name=$1
+	# The restarted broker's log is new: it counts from 0.
+	set -- $(echo "$crash__seen" | sed "s/\($crash__name [^ ]*\) [0-9]*/\1 0/g")
+	while [ $# -gt 2 ]; do
+		mig_wait_for 120 crash__opened "$1" "$2" "$3" ||
+			mig_fail "$crash__name restarted, but $1's link to $2 is not OPEN after 120 s"
+		shift 3
 	done
 }
 

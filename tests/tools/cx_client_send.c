@@ -15,10 +15,12 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cx_client.h"
 
@@ -45,7 +47,7 @@ struct cxc_run {
 	unsigned n, next, oldest, inflight;
 	unsigned timeout_ms;
 	int keep_answer;
-	FILE *answer_log;           /* --answer-log, or NULL */
+	int answer_log;             /* --answer-log (O_APPEND), or -1 */
 	double send_ms;             /* from the first send to the last */
 	struct cxc_ids ids;         /* --ids, else empty */
 };
@@ -87,26 +89,32 @@ static void cxc_settle(struct cxc_req *r, enum cxc_state st)
 }
 
 /*
- * --answer-log: the answer as one JSON line, written and flushed before
- * anything else is done with it, so that a test that kills the peer (or
- * this client) mid-run still knows every answer that arrived.  Late
- * answers are logged too: what the peer said is a fact either way.
+ * --answer-log: the answer as one JSON line, written before anything else
+ * is done with it, so that a test that kills the peer (or this client)
+ * mid-run still knows every answer that arrived.  One write(2) per line on
+ * an O_APPEND descriptor: a kill leaves whole lines only (stdio may split
+ * a line over two writes when its buffer fills).  Late answers are logged
+ * too: what the peer said is a fact either way.
  */
 static void cxc_log_answer(struct cxc_req *r, struct msg *msg)
 {
 	json_t *j = cxc_json_answer(msg);
 	char *line;
+	size_t n;
 
 	if (!j)
 		return;
 	json_object_del(j, "avps");
 	json_object_set_new(j, "request", json_integer(r - r->run->reqs));
-	if ((line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
-		fprintf(r->run->answer_log, "%s\n", line);
-		fflush(r->run->answer_log);
-		free(line);
-	}
+	line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
+	if (!line)
+		return;
+	n = strlen(line);
+	line[n] = '\n'; /* replaces the terminating NUL: the buffer is n + 1 bytes */
+	if (write(r->run->answer_log, line, n + 1) != (ssize_t)(n + 1))
+		fprintf(stderr, "cx_client: answer log: %s\n", strerror(errno));
+	free(line);
 }
 
 static void cxc_on_answer(void *data, struct msg **msg)
@@ -116,7 +124,7 @@ static void cxc_on_answer(void *data, struct msg **msg)
 	struct timespec now = cxc_now(CLOCK_MONOTONIC);
 	struct cxc_codes codes;
 
-	if (run->answer_log)
+	if (run->answer_log >= 0)
 		cxc_log_answer(r, *msg);
 	cxc_answer_codes(*msg, &codes);
 	pthread_mutex_lock(&run->mtx);
@@ -496,7 +504,9 @@ int cxc_send_all(const struct cxc_opts *o, const struct cxc_target *t)
 	}
 	for (i = 0; i < run.n; i++)
 		run.reqs[i].run = &run;
-	if (o->answer_log && !(run.answer_log = fopen(o->answer_log, "a"))) {
+	run.answer_log = o->answer_log ? open(o->answer_log, O_WRONLY | O_APPEND | O_CREAT, 0644)
+				       : -1;
+	if (o->answer_log && run.answer_log < 0) {
 		fprintf(stderr, "cx_client: %s: %s\n", o->answer_log, strerror(errno));
 		return CXC_EXIT_ERROR;
 	}
