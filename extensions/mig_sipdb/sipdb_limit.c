@@ -144,15 +144,17 @@ static unsigned long limit_age_ms(struct msg *m)
 	return (unsigned long)((now.tv_sec - rcv.tv_sec) * 1000 + (now.tv_nsec - rcv.tv_nsec) / 1000000);
 }
 
-/* Was a wait of age_ms too long?  Over max_queue_ms always; over a tenth
- * of it while the queue stands: the shortest wait of the last interval of
- * LIMIT_INTERVAL_MS was above that tenth.  The interval's minimum and
- * start are kept with relaxed atomics: a lost update among concurrent
- * dispatch threads only blurs one interval's minimum.  A request whose
- * wait is not known is admitted and counts for nothing.  An interval of
- * fewer than LIMIT_QUEUE_MIN_N requests is no standing queue: a lone
- * request that waited (the daemon descheduled on a busy machine) must not
- * make the next ones wait for a tighter limit. */
+/* Was a wait of age_ms too long?  Only when the broker is busy: this or the
+ * last interval of LIMIT_INTERVAL_MS had LIMIT_QUEUE_MIN_N requests or more
+ * (a lone request that waited -- the daemon descheduled on a loaded machine
+ * -- is no overload, and is served).  Then over max_queue_ms; and over a
+ * tenth of it while the queue stands: the shortest wait of the last
+ * interval was above that tenth.  The interval's minimum, count
+ * and start are atomics updated without a lock: a lost update among
+ * concurrent dispatch threads only blurs one interval.  A request whose
+ * wait is not known is admitted and counts for nothing.  An interval that
+ * ended long ago (the first request after a quiet spell closes it) says
+ * nothing about now. */
 #define LIMIT_INTERVAL_MS 100
 #define LIMIT_QUEUE_MIN_N 32
 
@@ -160,31 +162,38 @@ static atomic_ulong limit_q_min = ULONG_MAX; /* shortest wait this interval */
 static atomic_ulong limit_q_n;               /* requests this interval */
 static atomic_llong limit_q_start;           /* the interval's start, ms */
 static atomic_int limit_q_standing;          /* the last interval's minimum was high */
+static atomic_int limit_q_busy;              /* the last interval had enough requests */
 
 static int limit_queue_too_long(unsigned long age_ms)
 {
 	unsigned long target = sipdb_conf->max_queue_ms / 10, min;
 	struct timespec t;
 	long long now;
+	int recent, busy;
 
 	if (age_ms == AGE_UNKNOWN)
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	now = (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 	if (now - atomic_load(&limit_q_start) >= LIMIT_INTERVAL_MS) {
+		recent = now - atomic_load(&limit_q_start) < 2 * LIMIT_INTERVAL_MS;
 		min = atomic_exchange(&limit_q_min, ULONG_MAX);
-		atomic_store(&limit_q_standing,
-		             atomic_exchange(&limit_q_n, 0) >= LIMIT_QUEUE_MIN_N && min > target);
+		busy = atomic_exchange(&limit_q_n, 0) >= LIMIT_QUEUE_MIN_N && recent;
+		atomic_store(&limit_q_busy, busy);
+		atomic_store(&limit_q_standing, busy && min > target);
 		atomic_store(&limit_q_start, now);
 	}
-	atomic_fetch_add(&limit_q_n, 1);
+	busy = atomic_fetch_add(&limit_q_n, 1) + 1 >= LIMIT_QUEUE_MIN_N || atomic_load(&limit_q_busy);
 	if (age_ms < atomic_load(&limit_q_min))
 		atomic_store(&limit_q_min, age_ms);
-	return age_ms > sipdb_conf->max_queue_ms || (atomic_load(&limit_q_standing) && age_ms > target);
+	return busy && (age_ms > sipdb_conf->max_queue_ms ||
+	                (atomic_load(&limit_q_standing) && age_ms > target));
 }
 
 /* Only when max_queue_ms is on: the hooks cost a small allocation per
- * message received. */
+ * message received.  (With a hook registered for HOOK_MESSAGE_RECEIVED,
+ * freeDiameter no longer prints its own line per received message, at
+ * debug level too; dbg_msg_dumps.fdx still shows them.) */
 static int limit_age_init(void)
 {
 	int i;

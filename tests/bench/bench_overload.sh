@@ -48,6 +48,7 @@ if [ "$PIN" = 1 ]; then
 fi
 . "$top_srcdir/tests/integration/client_lib.sh"
 . "$top_srcdir/tests/integration/broker_lib.sh"
+. "$top_srcdir/tests/integration/broker_overload_lib.sh"
 
 ROUNDS=${BENCH_OVERLOAD_ROUNDS:-3}
 SECS=${BENCH_OVERLOAD_SECS:-5}
@@ -60,28 +61,22 @@ rm -rf "$OUT"
 mkdir -p "$OUT" || mig_fail "cannot create $OUT"
 
 MB_TIMEOUT_MS=5000
-mb_setup true
-jq ". + { \"max_inflight\": $MAXIN, \"max_queue_ms\": $MAXQ }" "$MIG_TMP/brka.json" > "$MIG_TMP/brka.json.new" \
-	&& mv "$MIG_TMP/brka.json.new" "$MIG_TMP/brka.json"
+ov_setup "{ \"max_inflight\": $MAXIN, \"max_queue_ms\": $MAXQ }"
 mb_start
 if [ "$PIN" = 1 ]; then
 	taskset -a -p -c 0 "$(mig__get brka pid)" >/dev/null && taskset -a -p -c 0 "$(mig__get hssa pid)" >/dev/null \
 		|| mig_fail "taskset failed"
 fi
-cxc_run cmsa --dest-host sipdb.a.test gor --impi alice@a.test --impu sip:alice@a.test --partner c.test
-cxc_json .result_code 2001 || { cxc_show; mig_fail "GOR for c.test failed"; }
-C_IMPI=$(jq -r .migration_impi "$CXC_OUT")
-C_IMPU=$(jq -r .migration_impu "$CXC_OUT")
+ov_binding_c
 
 rss() { sed -n "s/^$2:[^0-9]*\([0-9]*\) kB/\1/p" "/proc/$(mig__get "$1" pid)/status"; }
 
-# mar ROUND PHASE CX_CLIENT-OPTIONS...: one run, its summary kept.
+# mar ROUND PHASE N K [OPTIONS...]: one run of mar_c, its summary kept.
 mar()
 {
 	b__round=$1 b__phase=$2
 	shift 2
-	cxc_run partc --quiet --timeout 10000 --dest-host sipdb.a.test "$@" \
-		mar --impi "$C_IMPI" --impu "$C_IMPU"
+	mar_c "$@" --quiet
 	[ "$CXC_RC" = 0 ] || { cxc_show; mig_fail "round $b__round, $b__phase: cx_client exit $CXC_RC"; }
 	jq -c --argjson round "$b__round" --arg phase "$b__phase" --arg rss "$(rss brka VmRSS)" \
 		--arg load "$(cut -d' ' -f1 /proc/loadavg)" \
@@ -89,15 +84,15 @@ mar()
 		"$CXC_OUT" >> "$OUT/rounds.jsonl"
 }
 
-mar 0 warmup --count "$WARMUP" --inflight "$INFLIGHT"
+mar 0 warmup "$WARMUP" "$INFLIGHT"
 rate=$(jq -s '.[-1].answers_per_s | floor' "$OUT/rounds.jsonl")
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	mar $r unloaded --count $((rate * SECS)) --inflight "$INFLIGHT"
+	mar $r unloaded $((rate * SECS)) "$INFLIGHT"
 	jq -se '.[-1] | .result_codes == {"2001": .count}' "$OUT/rounds.jsonl" >/dev/null \
 		|| mig_fail "round $r: the unloaded phase got answers other than 2001"
 	rate=$(jq -s '.[-1].answers_per_s | floor' "$OUT/rounds.jsonl")
-	mar $r 2x --rate $((2 * rate)) --count $((2 * rate * SECS)) --inflight 4000
+	mar $r 2x $((2 * rate * SECS)) 4000 --rate $((2 * rate))
 	jq -se '.[-1] | (.result_codes | keys - ["2001", "3004"]) == [] and .lost == 0 and .expired == 0' \
 		"$OUT/rounds.jsonl" >/dev/null || mig_fail "round $r: 2x phase: answers other than 2001/3004, or lost"
 	r=$((r + 1))
