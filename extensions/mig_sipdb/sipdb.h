@@ -84,6 +84,7 @@ struct sipdb_dict {
 	struct dict_object *user_name, *route_record, *proxy_info, *result_code;
 	struct dict_object *exp_result, *exp_result_code, *vendor_id, *auth_app_id;
 	struct dict_object *error_reporting_host, *failed_avp, *vsai, *auth_session_state;
+	struct dict_object *error_message;
 	/* Cx */
 	struct dict_object *public_identity, *server_name, *user_data, *server_assignment_type;
 	struct dict_object *server_capabilities, *mandatory_capability, *optional_capability;
