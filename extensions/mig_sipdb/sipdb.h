@@ -12,6 +12,8 @@
  *   sipdb_find.c   the decisions every Cx handler shares: which role, which
  *                  binding, refused or not (parse -> look up -> decide)
  *   sipdb_peer.c   who a partner's peer is: source, TLS, certificate
+ *   sipdb_malformed.c  messages freeDiameter refused before we saw them:
+ *                  one log line and an audit row each
  *   sipdb_udata.c  User-Data (IMS subscription XML): identities mapped,
  *                  the partner's profile for visitors applied
  *   sipdb_mar.c    Multimedia-Auth-Request
@@ -232,6 +234,11 @@ int sipdb_peer_local(struct msg *m, const char **why);
 
 int sipdb_peer_init(void);
 void sipdb_peer_fini(void);
+
+/* ---- sipdb_malformed.c ------------------------------------------------- */
+
+int sipdb_malformed_init(void);
+void sipdb_malformed_fini(void);
 
 /* ---- sipdb_udata.c ----------------------------------------------------- */
 
