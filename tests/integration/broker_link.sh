@@ -11,6 +11,8 @@
 #      in flight are answered 3002 at B's deadline, the same checks.
 #   3. A's HSS stops mid-load: A answers B 3002 at once, B passes it on;
 #      A back with its HSS within a bound.
+#   4. A's HSS hangs (SIGSTOP): A answers 3002 at its deadline; the same
+#      checks, and recovery after SIGCONT.
 #
 # The brokers reconnect after TcTimer = 2 s (broker_lib.sh) and watch their
 # links with TwTimer = 6 s (the least freeDiameter 1.2.1 takes), so that a
@@ -32,12 +34,13 @@ mb_allocate
 
 LOAD=$MIG_TMP/load.out
 mar_once() { cxc_run scscfb --dest-host sipdb.b.test mar --impi "$MB_IN_IMPI" --impu "$MB_IN_IMPU"; }
-# N: N MARs through B in the background, 8 in flight
+# N: N MARs through B in the background, 8 in flight (stderr apart: the
+# client may report freeDiameter's shutdown abort there)
 load_start()
 {
 	timeout -k 5 120 "$CXC_CLIENT" -c "$MIG_TMP/scscfb.conf" --log "$MIG_TMP/load.log" \
 		--timeout 10000 --count "$1" --inflight 8 --dest-host sipdb.b.test \
-		mar --impi "$MB_IN_IMPI" --impu "$MB_IN_IMPU" >"$LOAD" 2>&1 &
+		mar --impi "$MB_IN_IMPI" --impu "$MB_IN_IMPU" >"$LOAD" 2>"$MIG_TMP/load.err" &
 	load_pid=$!
 }
 load_wait() { wait "$load_pid"; }
@@ -157,6 +160,23 @@ mig_fd_start hssa
 mig_fd_wait_ready hssa || mig_fail "hssa did not restart"
 recover_ms "A's HSS restarted (from its start)" "$t0"
 mig_check "A's HSS back: MARs through B succeed again within $RECOVER_S s" test "$REC_MS" -gt 0
+
+# 4. A's HSS hangs: A answers 3002 at its deadline (the same as B's here:
+# whichever deadline fires first answers the S-CSCF, 3002 either way).
+load_start 3000
+load_flowing
+hpid=$(cat "$MIG_TMP/hssa.pid")
+kill -STOP "$hpid"
+load_wait
+load_figure "A's HSS hung (SIGSTOP) mid-load, 3000 MARs"
+load_checks "A's HSS hung mid-load"
+mig_check "... A says its HSS did not answer by the deadline" \
+	mig_fd_wait_log brka "MAR for a migrated user, to the local HSS: no answer before the deadline" 5
+mig_check "... A keeps no forwarded request past the deadline" mig_wait_for 6 drained brka
+mig_check "... nor does B" mig_wait_for 6 drained brkb
+kill -CONT "$hpid"
+recover_ms "A's HSS resumed (SIGCONT)" "$(cxc__ms)"
+mig_check "A's HSS resumed: MARs through B succeed again within $RECOVER_S s" test "$REC_MS" -gt 0
 
 for d in brkb brka; do
 	mig_fd_stop $d
