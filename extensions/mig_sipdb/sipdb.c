@@ -165,6 +165,7 @@ static int sipdb_entry(char *conffile)
 	CHECK_FCT(sipdb_db_init());
 	CHECK_FCT(sipdb_sync_partners());
 	CHECK_FCT(sipdb_peer_init());
+	CHECK_FCT(sipdb_malformed_init());
 	CHECK_FCT(sipdb_fwd_init());
 	CHECK_FCT(sipdb_disp_init());
 	CHECK_FCT(sipdb_alloc_init());
@@ -209,6 +210,7 @@ void fd_ext_fini(void)
 	sipdb_alloc_fini();
 	sipdb_disp_fini();
 	sipdb_fwd_fini();
+	sipdb_malformed_fini();
 	sipdb_peer_fini();
 	sipdb_db_fini();
 	sipdb_limit_fini();

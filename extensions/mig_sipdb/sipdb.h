@@ -12,6 +12,8 @@
  *   sipdb_find.c   the decisions every Cx handler shares: which role, which
  *                  binding, refused or not (parse -> look up -> decide)
  *   sipdb_peer.c   who a partner's peer is: source, TLS, certificate
+ *   sipdb_malformed.c  messages freeDiameter refused before we saw them:
+ *                  one log line and an audit row each
  *   sipdb_udata.c  User-Data (IMS subscription XML): identities mapped,
  *                  the partner's profile for visitors applied
  *   sipdb_mar.c    Multimedia-Auth-Request
@@ -86,6 +88,7 @@ struct sipdb_dict {
 	struct dict_object *user_name, *route_record, *proxy_info, *result_code;
 	struct dict_object *exp_result, *exp_result_code, *vendor_id, *auth_app_id;
 	struct dict_object *error_reporting_host, *failed_avp, *vsai, *auth_session_state;
+	struct dict_object *error_message;
 	/* Cx */
 	struct dict_object *public_identity, *server_name, *user_data, *server_assignment_type;
 	struct dict_object *server_capabilities, *mandatory_capability, *optional_capability;
@@ -224,6 +227,11 @@ int sipdb_peer_local(struct msg *m, const char **why);
 
 int sipdb_peer_init(void);
 void sipdb_peer_fini(void);
+
+/* ---- sipdb_malformed.c ------------------------------------------------- */
+
+int sipdb_malformed_init(void);
+void sipdb_malformed_fini(void);
 
 /* ---- sipdb_udata.c ----------------------------------------------------- */
 

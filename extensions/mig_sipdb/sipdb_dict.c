@@ -75,6 +75,7 @@ int sipdb_dict_init(void)
 		{ &d->vsai, DICT_AVP, "Vendor-Specific-Application-Id", 0, 0 },
 		{ &d->auth_session_state, DICT_AVP, "Auth-Session-State", 0, 0 },
 		{ &d->error_reporting_host, DICT_AVP, "Error-Reporting-Host", 0, 0 },
+		{ &d->error_message, DICT_AVP, "Error-Message", 0, 0 },
 		{ &d->failed_avp, DICT_AVP, "Failed-AVP", 0, 0 },
 		{ &d->public_identity, DICT_AVP, "Public-Identity", 10415, 0 },
 		{ &d->sip_auth_data_item, DICT_AVP, "SIP-Auth-Data-Item", 10415, 0 },

@@ -559,6 +559,21 @@ static void fwd_refuse_answer(struct fwd_ctx *c, struct msg **u, const char *why
 	fwd_answer_code(c, "DIAMETER_UNABLE_TO_COMPLY", 0, why);
 }
 
+/* A protocol error (3xxx: the next hop unreachable, too busy) is passed on
+ * as it is, but said: it means a link or a system is down. */
+static void fwd_log_protocol_error(const struct fwd_ctx *c, struct msg *u)
+{
+	uint32_t code = sipdb_answer_code(u);
+	const char *text;
+	size_t len;
+
+	if (code / 1000 != 3)
+		return;
+	if (sipdb_avp_str(u, sipdb_dict.error_message, &text, &len, NULL) || !text)
+		text = "", len = 0;
+	fd_log_notice("mig_sipdb: %s: answer %u (%.*s), passed on", c->what, code, (int)len, text);
+}
+
 static void fwd_deliver(struct fwd_ctx *c, struct msg **u)
 {
 	int ok = fwd_success(*u);
@@ -576,6 +591,7 @@ static void fwd_deliver(struct fwd_ctx *c, struct msg **u)
 		fwd_answer_unreachable(c, "the answer could not be rewritten");
 		return;
 	}
+	fwd_log_protocol_error(c, *u);
 	c->req = NULL; /* now owned by the answer */
 	CHECK_FCT_DO(fd_msg_send(u, NULL, NULL), );
 	if (ok && c->note && c->binding_id)

@@ -84,7 +84,8 @@ mb_sql brka "update bindings set state='allocated', ended=NULL where mig_impi='$
 mb_sql brkb "update bindings set state='allocated', ended=NULL, expires=$((now - 10)) where mig_impi='$MB_IN_IMPI'"
 mar_b --impi "$MB_IN_IMPI" --impu "$MB_IN_IMPU"
 mig_check "a binding past its expiry gives 5003" cxc_json .result_code 5003
-mb_sql brkb "update bindings set expires=0 where mig_impi='$MB_IN_IMPI'"
+# The expiry sweep may have ended the binding meanwhile: restore it whole.
+mb_sql brkb "update bindings set state='allocated', ended=NULL, expires=0 where mig_impi='$MB_IN_IMPI'"
 mar_b --impi "$MB_IN_IMPI" --impu "$MB_IN_IMPU"
 mig_check "restored, the binding works again" cxc_json .result_code 2001
 

@@ -85,6 +85,10 @@ mig_check "an unknown AVP with the M bit gets 5001 DIAMETER_AVP_UNSUPPORTED nami
 raw_c bad-u32
 mig_check "an Unsigned32 AVP of 2 bytes gets 5014 DIAMETER_INVALID_AVP_LENGTH naming it" \
 	sh -c "grep -qx 'answer result 5014' '$RAW_OUT' && grep -qx 'failed-avp 607' '$RAW_OUT'"
+mig_check "... the four audited by A's broker, naming C's peer and the error" \
+	audits "action='message-refused' and realm='c.test' and detail like '%''sipdb.c.test''%request 303%'" 4
+mig_check "... and logged in one line each" \
+	test "$(grep -c "mig_sipdb: peer 'sipdb.c.test' sent a request 303 that breaks the dictionary" "$(mig_fd_log brka)")" = 4
 
 # Identities our own code refuses.
 RAW_IMPI=$(printf 'x%.0s' $(seq 300))@a.test raw_c mar
@@ -144,6 +148,8 @@ for kase in avp-short avp-overrun hdr-short; do
 	mig_check "$kase: no answer, and A closes the connection" \
 		sh -c "grep -qx 'answer none' '$RAW_OUT' && grep -qx 'alive no' '$RAW_OUT'"
 done
+mig_check "... each audited by A's broker, naming the peer" \
+	audits "action='message-refused' and detail like '%''junk_.c.test'' sent % bytes that are no Diameter message%'" 3
 RAW_ID=junk4.c.test raw_c items 10000
 mig_check "a MAR with 10,000 SIP-Auth-Data-Items (> 64 KiB): A closes the connection" \
 	sh -c "grep -qx 'answer none' '$RAW_OUT' && grep -qx 'alive no' '$RAW_OUT'"
