@@ -3,8 +3,8 @@
 # GOR/GIR is answered 2001 only after its binding is committed, no binding
 # is lost or made twice, and a user asked for again and again (even by
 # requests in flight together, in one batch) has one binding.
-#   - brka (alloc_batch default, 64): 2000 GORs for 2000 users, 64 in
-#     flight: 2000 live bindings, 2000 distinct identities, 2000 audit rows;
+#   - brka (alloc_batch default, 64; its store read through a memory map,
+#     database_mmap_mib): 2000 GORs for 2000 users, 64 in flight: 2000 live bindings, 2000 distinct identities, 2000 audit rows;
 #   - the same 2000 again: 2001 each, still 2000 bindings (idempotent);
 #   - 300 GORs for one user, 60 in flight: one binding;
 #   - brkb with "alloc_batch": 1 (one transaction per allocation): 500
@@ -15,6 +15,7 @@ mig_test_init broker_alloc_concurrent
 . "$top_srcdir/tests/integration/broker_lib.sh"
 
 MB_TIMEOUT_MS=5000
+MB_JSON_brka='"database_mmap_mib": 64'
 MB_JSON_brkb='"alloc_batch": 1'
 mb_setup true
 mb_start
