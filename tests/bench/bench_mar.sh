@@ -428,6 +428,7 @@ set key top left
 plot "$OUT/paths.dat" using 3:xtic(1) title "median", "" using 4 title "p99", "" using 5 title "p99.9"
 if ($plot__n == 3) {
 	set title "brokers path vs bindings in the stores"
+	set key bottom right
 	set style data linespoints
 	set logscale x
 	set xrange [*:*]
