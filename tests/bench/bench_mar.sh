@@ -130,8 +130,26 @@ for d in hssa rlyb rlya brkb brka; do rss $d before; done > "$OUT/rss.txt"
 
 # ------------------------------------------------------------ one run
 # run PATH COUNT: one cx_client run on PATH; its summary in $CXC_OUT
+# CPU time (user + system, ms) so far of each daemon and of this shell's
+# children (the generators, from FILE: `times' of this shell, which a
+# command substitution cannot run): a run's share of the two vCPUs, which
+# other load on the machine changes much less than its throughput.
+cpu_now()
+{
+	{
+		for d in hssa rlyb rlya brkb brka; do
+			awk -v d="$d" -v hz="$(getconf CLK_TCK)" '{ printf "%s %d\n", d, ($14 + $15) * 1000 / hz }' \
+				"/proc/$(pid_of "$d")/stat" 2>/dev/null || echo "$d 0"
+		done
+		awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)
+			printf "generator %d\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }' "$1"
+	} | jq -R -s -c 'split("\n") | map(select(length > 0) | split(" ") | {key: .[0], value: (.[1] | tonumber)}) | from_entries'
+}
+
 run()
 {
+	times > "$MIG_TMP/times"
+	run__cpu=$(cpu_now "$MIG_TMP/times")
 	case $1 in
 	direct) cxc_run cdir --count "$2" --inflight "$INFLIGHT" \
 		mar --impi alice@a.test --impu sip:alice@a.test --scheme "$SCHEME" ;;
@@ -145,6 +163,10 @@ run()
 	# Every request answered 2001, or the figures mean nothing.
 	cxc_json '.answered == .count and .result_codes == {"2001": .count}' \
 		|| { cxc_show; mig_fail "$1: not every MAR was answered 2001"; }
+	times > "$MIG_TMP/times"
+	jq --argjson a "$run__cpu" --argjson b "$(cpu_now "$MIG_TMP/times")" \
+		'. + {cpu_ms: ($b | with_entries(.value -= ($a[.key] // 0)))}' "$CXC_OUT" > "$CXC_OUT.cpu" \
+		&& mv "$CXC_OUT.cpu" "$CXC_OUT"
 }
 
 # N_PATH: requests per round so that it lasts about SECS, from the last run.
@@ -206,12 +228,22 @@ JQ_STATS='
 		latency_median_ms: ($h | pct(50)),
 		latency_p99_ms: ($h | pct(99)),
 		latency_p99_9_ms: ($h | pct(99.9)),
-		latency_max_ms: (map(.latency_ms.max) | max) };'
+		latency_max_ms: (map(.latency_ms.max) | max),
+		cpu_us_per_mar: (map(.count as $n | (.cpu_ms // {}) | map_values(. * 1000 / $n)) as $c
+			| $c[0] | keys | map(. as $k | {key: $k, value: ($c | map(.[$k]) | median | round)})
+			| from_entries) };
+	def path_cpu($d): .cpu_us_per_mar as $c | ($d + ["generator"]) | map({key: ., value: $c[.]})
+		| from_entries | . + {total: (to_entries | map(.value) | add)};'
 [ "$ROUNDS" -gt 0 ] && jq -s --argjson inflight "$INFLIGHT" --arg scheme "$SCHEME" "$JQ_STATS"'
 	(group_by(.path) | map({key: .[0].path, value: stats}) | from_entries) as $p
+	| (group_by(.round) | map(map({key: .path, value: .answers_per_s}) | from_entries)) as $r
 	| { inflight: $inflight, scheme: $scheme, paths: $p,
+	    cpu_us_per_mar: {direct: ($p.direct | path_cpu(["hssa"])),
+	                     relays: ($p.relays | path_cpu(["rlyb", "rlya", "hssa"])),
+	                     brokers: ($p.brokers | path_cpu(["brkb", "brka", "hssa"]))},
 	    brokers_over_relays: ($p.brokers.answers_per_s / $p.relays.answers_per_s | r2),
 	    relays_over_direct: ($p.relays.answers_per_s / $p.direct.answers_per_s | r2),
+	    brokers_over_relays_per_round: ($r | map(.brokers / .relays | r2)),
 	    target_brokers_over_relays: 0.9,
 	    target_met: ($p.brokers.answers_per_s >= 0.9 * $p.relays.answers_per_s) }
 ' "$OUT/rounds.jsonl" > "$OUT/summary.json" || [ "$ROUNDS" = 0 ] || mig_fail "could not summarise"
@@ -226,7 +258,11 @@ JQ_STATS='
 		(["direct", "relays", "brokers"][] as $k | .paths[$k]
 		 | "| \($k) | \(.answers_per_s) (\(.answers_per_s_min)-\(.answers_per_s_max)) | \(.latency_median_ms) | \(.latency_p99_ms) | \(.latency_p99_9_ms) |"),
 		"",
-		"brokers/relays \(.brokers_over_relays) (target >= 0.9: \(if .target_met then "met" else "MISSED" end)); relays/direct \(.relays_over_direct)"
+		"brokers/relays \(.brokers_over_relays) (target >= 0.9: \(if .target_met then "met" else "MISSED" end)); relays/direct \(.relays_over_direct)",
+		"brokers/relays per round: \(.brokers_over_relays_per_round | map(tostring) | join(", "))",
+		"",
+		"CPU per MAR (user + system, microseconds; median over rounds):",
+		(.cpu_us_per_mar | to_entries[] | "  \(.key): \(.value | to_entries | map("\(.key) \(.value)") | join(", "))")
 	' "$OUT/summary.json"
 	echo
 	cat "$OUT/rss.txt"
@@ -392,6 +428,7 @@ set key top left
 plot "$OUT/paths.dat" using 3:xtic(1) title "median", "" using 4 title "p99", "" using 5 title "p99.9"
 if ($plot__n == 3) {
 	set title "brokers path vs bindings in the stores"
+	set key bottom right
 	set style data linespoints
 	set logscale x
 	set xrange [*:*]
