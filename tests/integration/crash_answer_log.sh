@@ -4,7 +4,8 @@
 # records every answer as one JSON line as it arrives.  Against the real
 # broker A: 40 GORs, each answered for its own user, each line naming the
 # request it answers, every answered binding in A's store as answered; and
-# a client killed mid-run leaves only whole lines behind.
+# a client killed mid-run leaves whole lines behind (the last one may be cut
+# short: Linux ends a write(2) at a page boundary for SIGKILL).
 . "$top_srcdir/tests/integration/lib.sh"
 mig_test_init crash_answer_log
 . "$top_srcdir/tests/integration/client_lib.sh"
@@ -34,13 +35,13 @@ mig_check "... every answered binding is in A's store as answered" \
 	crash_check_store brka out b.test "$MIG_TMP/answers.tsv" all
 
 # Lines are written as answers arrive: the log grows while the client runs,
-# and a SIGKILL leaves whole lines only.
+# and a SIGKILL cuts at most the last one.
 crash_load cmsa "$ans.killed" --dest-host sipdb.a.test --count 50000 --inflight 4 \
 	gor --impi "kill-%u@a.test" --impu "sip:kill-%u@a.test" --partner b.test
 mig_check "a long run logs answers while it runs" mig_wait_for 30 crash_has_success "$ans.killed"
 crash_load_stop
-mig_check "... killed mid-run, every line of its log is whole JSON" \
-	test "$(jq -s 'length > 0 and all(type == "object")' "$ans.killed")" = true
+mig_check "... killed mid-run, every line of its log is whole JSON (but an unterminated last)" \
+	test "$(crash_whole_lines "$ans.killed" | jq -s 'length > 0 and all(type == "object")')" = true
 crash_answered "$ans.killed" "kill-%u@a.test" >"$MIG_TMP/killed.tsv"
 mig_check "... and every allocation it logged is in A's store as answered" \
 	crash_check_store brka out b.test "$MIG_TMP/killed.tsv" all

@@ -9,6 +9,8 @@
 #                         moment it arrives
 #   crash_load_stop       SIGKILL every load client still running (a client
 #                         may die mid-run: only the answers it logged count)
+#   crash_whole_lines FILE
+#                         FILE without an unterminated last line
 #   crash_has_success LOG true if LOG has an answer with result 2001
 #   crash_kill NAME       SIGKILL broker NAME (no shutdown of any kind)
 #   crash_restart NAME    start broker NAME again on its store, wait until
@@ -22,8 +24,11 @@
 #                         number, the user asked for (PATTERN with %u = the
 #                         number), User-Name, Public-Identity,
 #                         Migration-IMPI, Migration-IMPU of the answer;
-#                         false if a line of LOG is not JSON (a line cut
-#                         short when the client was killed)
+#                         false if a whole line of LOG is not JSON.  The
+#                         last line is left out when it has no newline: a
+#                         client killed in write(2) (Linux stops a write at
+#                         a page boundary for SIGKILL) never logged that
+#                         answer completely
 #   crash_check_store NAME DIR REALM TSV [all]
 #                         true if broker NAME's store holds every answer of
 #                         TSV (crash_answered lines) as a live binding of
@@ -125,11 +130,17 @@ crash_restart()
 	done
 }
 
+# The lines of file $1 that end with a newline.
+crash_whole_lines()
+{
+	if [ -n "$(tail -c 1 "$1")" ]; then sed '$d' "$1"; else cat "$1"; fi
+}
+
 crash_answered()
 {
-	jq -r --arg p "$2" 'select(.result_code == 2001) | .request as $n
+	crash_whole_lines "$1" | jq -r --arg p "$2" 'select(.result_code == 2001) | .request as $n
 		| [$n, ($p | sub("%u"; $n | tostring)), .user_name, .public_identity,
-		   .migration_impi, .migration_impu] | @tsv' "$1"
+		   .migration_impi, .migration_impu] | @tsv'
 }
 
 crash__sql_answers()

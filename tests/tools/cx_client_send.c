@@ -92,9 +92,10 @@ static void cxc_settle(struct cxc_req *r, enum cxc_state st)
  * --answer-log: the answer as one JSON line, written before anything else
  * is done with it, so that a test that kills the peer (or this client)
  * mid-run still knows every answer that arrived.  One write(2) per line on
- * an O_APPEND descriptor: a kill leaves whole lines only (stdio may split
- * a line over two writes when its buffer fills).  Late answers are logged
- * too: what the peer said is a fact either way.
+ * an O_APPEND descriptor, so that lines of several threads never mix; a
+ * SIGKILL can still cut the last line short (Linux ends a write at a page
+ * boundary for a fatal signal): readers drop an unterminated last line.
+ * Late answers are logged too: what the peer said is a fact either way.
  */
 static void cxc_log_answer(struct cxc_req *r, struct msg *msg)
 {
