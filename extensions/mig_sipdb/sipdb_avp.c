@@ -150,6 +150,7 @@ static int avp_nop_cb(struct avp *a, const void *unused)
 	return 0;
 }
 
+/* avp_each with a callback that does nothing: a count. */
 int sipdb_avp_count(struct msg *m, struct dict_object *model)
 {
 	int n;
