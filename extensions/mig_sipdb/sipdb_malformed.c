@@ -34,6 +34,7 @@ static void malformed_source(struct msg *msg, struct peer_hdr *peer, char *id, s
 		*realm = peer->info.runtime.pir_realm;
 }
 
+/* One line and one audit row: who sent what, and what freeDiameter did. */
 static void malformed_cb(enum fd_hook_type type, struct msg *msg, struct peer_hdr *peer,
                          void *other, struct fd_hook_permsgdata *pmd, void *regdata)
 {
@@ -58,6 +59,7 @@ static void malformed_cb(enum fd_hook_type type, struct msg *msg, struct peer_hd
 	sipdb_db_audit("message-refused", NULL, realm, detail);
 }
 
+/* The hook takes the place of freeDiameter's default for that event. */
 int sipdb_malformed_init(void)
 {
 	return fd_hook_register(HOOK_MASK(HOOK_MESSAGE_PARSING_ERROR), malformed_cb, NULL, NULL,

@@ -174,6 +174,8 @@ static int peer_is_partner_sipdb(const char *diamid, size_t len)
 	return 0;
 }
 
+/* Our realm in its CER and no partner's SIP database: a peer inside our
+ * system (sipdb.h says why this matters). */
 int sipdb_peer_local(struct msg *m, const char **why)
 {
 	static __thread char buf[2 * MIG_IDENT_MAX + 80];
@@ -185,8 +187,6 @@ int sipdb_peer_local(struct msg *m, const char **why)
 	*why = NULL;
 	if (fd_msg_source_get(m, &src, &len) || !src)
 		return 1; /* made by this daemon */
-	if (len > MIG_IDENT_MAX)
-		len = MIG_IDENT_MAX;
 	realm = fd_peer_getbyid(src, len, 1, &peer) == 0 && peer ? peer->info.runtime.pir_realm
 	                                                         : NULL;
 	if (!peer_is_partner_sipdb((const char *)src, len) && realm &&

@@ -213,6 +213,7 @@ void dr_result(const struct dr_buf *b, uint32_t count, struct dr_result *r)
 
 /* ---- transport --------------------------------------------------------- */
 
+/* A TCP connection with receive and send timeouts, or -1 (said). */
 static int dr_tcp(const char *host, const char *port, unsigned timeout_ms)
 {
 	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
@@ -278,6 +279,7 @@ void dr_close(struct dr_conn *c)
 	c->tls = NULL;
 }
 
+/* One read or write, over TLS or not. */
 static ssize_t dr_io(struct dr_conn *c, void *p, size_t n, int out)
 {
 	if (c->tls)
@@ -299,6 +301,7 @@ int dr_send(struct dr_conn *c, const struct dr_buf *b)
 	return 0;
 }
 
+/* Exactly n bytes, or -1. */
 static int dr_read_full(struct dr_conn *c, uint8_t *p, size_t n)
 {
 	while (n) {

@@ -54,6 +54,8 @@ struct rp {
 
 /* ---- requests ---------------------------------------------------------- */
 
+/* Header and the AVPs every request of ours carries (Session-Id, the
+ * application, origin, destination); a new hop-by-hop id each time. */
 static void rp_common(struct rp *p, struct dr_buf *b, uint32_t code, uint32_t app,
                       uint32_t vendor)
 {
@@ -74,6 +76,8 @@ static void rp_common(struct rp *p, struct dr_buf *b, uint32_t code, uint32_t ap
 	dr_str(b, 283, 0, p->drealm);
 }
 
+/* One SIP-Auth-Data-Item: the request's (n 0: scheme only) or a vector
+ * with made-up keys (n: its SIP-Item-Number). */
 static void rp_item(struct dr_buf *b, uint32_t n)
 {
 	static const uint8_t k16[16] = { 0x11, 0x22, 0x33, 0x44 }, k32[32] = { 0x55, 0x66 };
@@ -152,6 +156,7 @@ static int rp_answer(struct rp *p, struct dr_buf *b, uint32_t code)
 	}
 }
 
+/* The facts of one answer, one a line. */
 static void rp_print(const struct dr_buf *b)
 {
 	struct dr_result r;
@@ -173,6 +178,7 @@ static void rp_alive(struct rp *p, struct dr_buf *b)
 	printf("alive %s\n", dr_send(&p->c, b) == 0 && rp_answer(p, b, 280) == 0 ? "yes" : "no");
 }
 
+/* One request of the case, its answer, then whether the link survived. */
 static int rp_one(struct rp *p, const char *kase, unsigned n)
 {
 	struct dr_buf b;
@@ -200,6 +206,7 @@ struct rp_flood {
 	int gor;
 };
 
+/* The flood's writer thread: every request back to back, no waiting. */
 static void *rp_flood_writer(void *arg)
 {
 	struct rp_flood *f = arg;
@@ -218,6 +225,7 @@ static void *rp_flood_writer(void *arg)
 	return NULL;
 }
 
+/* Monotonic milliseconds, for the flood's duration. */
 static long rp_ms(void)
 {
 	struct timespec t;
@@ -228,6 +236,8 @@ static long rp_ms(void)
 
 #define RP_CODES 16
 
+/* Send n requests from a thread while this one reads the answers;
+ * count them per result code. */
 static int rp_flood(struct rp *p, unsigned n, int gor)
 {
 	struct rp_flood f = { p, n, 0, gor };
@@ -288,6 +298,8 @@ static void rp_maa(struct rp *p, const struct dr_buf *req, struct dr_buf *b, uns
 	dr_finish(b);
 }
 
+/* Play the primary: answer each MAR that comes with n vectors, k times;
+ * DWRs are answered so that the link stays up meanwhile. */
 static int rp_serve(struct rp *p, unsigned n, unsigned k)
 {
 	struct dr_buf b, a;
@@ -336,6 +348,7 @@ static void rp_bye(struct rp *p)
 
 /* ---- main -------------------------------------------------------------- */
 
+/* Bad usage: say how, exit status 2. */
 static int rp_usage(void)
 {
 	fputs("usage: raw_peer [--tls CERT KEY CA] [--impi I] [--impu U] [--origin-realm R]\n"
@@ -362,6 +375,7 @@ static int rp_hello(struct rp *p)
 	return ok && r.code == 2001 ? 0 : -1;
 }
 
+/* Dispatch CASE [N [K]]. */
 static int rp_case(struct rp *p, int argc, char **argv)
 {
 	const char *kase = argv[0];
@@ -377,6 +391,7 @@ static int rp_case(struct rp *p, int argc, char **argv)
 	return rp_one(p, kase, n);
 }
 
+/* Options, connection, CER, the case, DPR. */
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
