@@ -69,7 +69,7 @@ static void mig_quote(char *dst, size_t size, const char *value)
 {
 	size_t i, max = size - 4;
 
-	for (i = 0; value[i] && i < max; i++)
+	for (i = 0; i < max && value[i]; i++)
 		dst[i] = (value[i] >= 0x20 && value[i] < 0x7f) ? value[i] : '?';
 	dst[i] = '\0';
 	if (value[i])

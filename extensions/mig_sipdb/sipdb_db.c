@@ -163,7 +163,9 @@ static void db_apply(mig_store_t *st, const struct db_update *batch, size_t n)
 	}
 }
 
-/* Take everything queued (up to the ring's end, to copy in one piece). */
+/* Take everything queued (up to the ring's end, to copy in one piece).
+ * Without a batch buffer (its allocation failed) the updates are dropped,
+ * as the writer drops them without a store: the queue must still drain. */
 static size_t db_take(struct db_update *batch)
 {
 	size_t n;
@@ -171,7 +173,8 @@ static size_t db_take(struct db_update *batch)
 	n = db_q.count;
 	if (n > DB_QUEUE_LEN - db_q.head)
 		n = DB_QUEUE_LEN - db_q.head;
-	memcpy(batch, &db_q.ring[db_q.head], n * sizeof(*batch));
+	if (batch)
+		memcpy(batch, &db_q.ring[db_q.head], n * sizeof(*batch));
 	db_q.head = (db_q.head + n) % DB_QUEUE_LEN;
 	db_q.count -= n;
 	return n;

@@ -141,20 +141,22 @@ static void rtr_expire_cb(void *data, DiamId_t sentto, size_t len, struct msg **
 /* ---- building and sending ---------------------------------------------- */
 
 /* Where the RTR of binding b goes and what it says; 0, or ENOENT with *why
- * when it can never be sent (give the row up). */
+ * when it can never be sent (give the row up).  ids points into m (not a
+ * local of rtr_target: AddressSanitizer caught the RTR reading identities
+ * from a dead stack frame). */
 struct rtr_target {
 	const char *realm, *host;
 	struct sipdb_ids ids;
 	const struct mig_partner_conf *p;   /* outbound: the partner */
 	char host_buf[MIG_IDENT_MAX + 1];
+	struct sipdb_match m;               /* outbound: what ids point into */
 };
 
 static int rtr_target(mig_store_t *st, const struct mig_binding *b, struct rtr_target *t,
                       const char **why)
 {
-	struct sipdb_match m = { .b = *b };
-
 	memset(t, 0, sizeof(*t));
+	t->m.b = *b;
 	if (mig_binding_host(st, b->id, t->host_buf))
 		t->host_buf[0] = '\0';
 	if (b->dir == MIG_DIR_IN) {
@@ -166,12 +168,12 @@ static int rtr_target(mig_store_t *st, const struct mig_binding *b, struct rtr_t
 		return t->host[0] ? 0 : ENOENT;
 	}
 	*why = "partner no longer configured";
-	m.p = t->p = mig_config_partner(sipdb_conf, b->peer_realm);
+	t->m.p = t->p = mig_config_partner(sipdb_conf, b->peer_realm);
 	if (!t->p)
 		return ENOENT;
 	t->realm = t->p->realm;
 	t->host = t->p->sipdb[0] ? t->p->sipdb : t->host_buf;
-	t->ids = sipdb_partner_ids(&m);
+	t->ids = sipdb_partner_ids(&t->m);
 	return 0;
 }
 

@@ -222,10 +222,10 @@ static void mctl_widths(struct mctl_out *o)
 	size_t i, c;
 	json_t *row;
 
-	for (c = 0; o->cols[c].key && c < MCTL_OUT_COLS; c++)
+	for (c = 0; c < MCTL_OUT_COLS && o->cols[c].key; c++)
 		o->w[c] = o->cols[c].header ? strlen(o->cols[c].header) : 0;
 	json_array_foreach(o->rows, i, row) {
-		for (c = 0; o->cols[c].key && c < MCTL_OUT_COLS; c++) {
+		for (c = 0; c < MCTL_OUT_COLS && o->cols[c].key; c++) {
 			if (!o->cols[c].header)
 				continue;
 			mctl_cell(cell, sizeof cell, o->cols[c].kind,
@@ -244,10 +244,10 @@ static void mctl_table_line(const struct mctl_out *o, json_t *row)
 	const char *sep = "";
 	size_t c, last = 0;
 
-	for (c = 0; o->cols[c].key && c < MCTL_OUT_COLS; c++)
+	for (c = 0; c < MCTL_OUT_COLS && o->cols[c].key; c++)
 		if (o->cols[c].header)
 			last = c;
-	for (c = 0; o->cols[c].key && c < MCTL_OUT_COLS; c++) {
+	for (c = 0; c < MCTL_OUT_COLS && o->cols[c].key; c++) {
 		const struct mctl_col *col = &o->cols[c];
 
 		if (!col->header)

@@ -170,7 +170,5 @@ cxc_out_empty()
 
 cxc_took()
 {
-	[ "$CXC_MS" -ge "$1" ] && [ "$CXC_MS" -le "$2" ] && return 0
-	echo "# took $CXC_MS ms, expected $1 to $2 ms"
-	return 1
+	mig_took_ok "$CXC_MS" "$1" "$2"
 }

@@ -35,6 +35,7 @@
 #                              and remember the failure (mig_pass then fails)
 #   mig_wait_for SECS CMD...   run CMD every 0.1 s until it succeeds (0) or
 #                              SECS seconds have passed (1)
+#   mig_took_ok MS LO HI       true if MS is within LO..HI (HI * MIG_SLOW)
 #
 # Ports
 #   mig_pick_port              print a free TCP port of 127.0.0.1, reserved
@@ -88,11 +89,28 @@
 #   MIG_TEST_DEBUG   set: freeDiameterd runs with -dd and logs stay on success
 #   MIG_KEEP_TMP     set: keep $MIG_TMP after a successful test as well
 #   MIG_TIMEOUT      default deadline in seconds for the waits (20)
+#   MIG_SAN_PRELOAD  set by make check in a --enable-sanitizers build: the
+#                    ASan/UBSan runtimes, preloaded into freeDiameterd (it
+#                    is not instrumented, our extensions are); each daemon
+#                    writes its reports to $MIG_TMP/NAME.asan.PID (and
+#                    .ubsan.PID), and any report fails the test
+#   MIG_VALGRIND     set: every freeDiameterd runs under valgrind memcheck
+#                    (log $MIG_TMP/NAME.vg.PID, tests/valgrind/); every
+#                    wait lasts MIG_VALGRIND_SLOW (10) times longer, and an
+#                    error or definite leak with one of our frames fails
+#                    the test (tests/valgrind/vg_check.sh)
+#   MIG_SLOW         set here: 3 with sanitizers, 10 under valgrind, else 1
 
 : "${top_srcdir:?run the tests through make check (top_srcdir is unset)}"
 : "${top_builddir:?run the tests through make check (top_builddir is unset)}"
 : "${FD_SYSEXTDIR:=/usr/lib/freeDiameter}"
 : "${MIG_TIMEOUT:=20}"
+# Instrumented code runs slower: every deadline (mig_wait_for, mig_fd_run)
+# and the upper bound of every timing check (mig_took_ok) stretches by
+# MIG_SLOW, 3 in a sanitizer build, MIG_VALGRIND_SLOW under valgrind.
+MIG_SLOW=1
+[ -n "${MIG_SAN_PRELOAD:-}" ] && MIG_SLOW=3
+[ -n "${MIG_VALGRIND:-}" ] && MIG_SLOW=${MIG_VALGRIND_SLOW:-10}
 
 MIG_TMP=
 MIG_TEST_NAME=
@@ -152,12 +170,21 @@ mig_check()
 	fi
 }
 
+# Did a run of MS milliseconds take LO to HI ms (HI times MIG_SLOW)?  Says
+# so when not.
+mig_took_ok()
+{
+	[ "$1" -ge "$2" ] && [ "$1" -le $(($3 * MIG_SLOW)) ] && return 0
+	echo "# took $1 ms, expected $2 to $(($3 * MIG_SLOW)) ms"
+	return 1
+}
+
 mig_wait_for()
 {
 	mig__secs=$1
 	shift
 	# Ten polls a second; count polls rather than read a clock.
-	mig__left=$((mig__secs * 10))
+	mig__left=$((mig__secs * 10 * MIG_SLOW))
 	while [ "$mig__left" -gt 0 ]; do
 		"$@" && return 0
 		sleep 0.1
@@ -179,6 +206,11 @@ mig__on_exit()
 		rm -rf "$MIG_PORTS_DIR/$mig__p"
 	done
 	rmdir "$MIG_PORTS_DIR" 2>/dev/null
+	# A memory error report from any daemon fails the test, whatever it
+	# asserted (the report is printed, and kept with the logs).
+	for mig__n in $MIG_INSTANCES; do
+		mig__mem_reports "$mig__n" || mig__status=1
+	done
 	if [ "$mig__status" != 0 ] && [ "$mig__status" != 77 ]; then
 		for mig__n in $MIG_INSTANCES; do
 			echo "---- last lines of $MIG_TMP/$mig__n.log"
@@ -393,10 +425,61 @@ mig_fd_start()
 	# Empty the log now: a restarted daemon's old log must not satisfy
 	# mig_fd_wait_ready before the new process has truncated it.
 	: > "$(mig__file "$1" log)"
-	# shellcheck disable=SC2046 # the flags are words
-	"$FREEDIAMETERD" $(mig__debug_flags) -c "$(mig__file "$1" conf)" \
-		> "$(mig__file "$1" log)" 2>&1 &
+	mig__fd_exec "$1" > "$(mig__file "$1" log)" 2>&1 &
 	mig__set "$1" pid "$!"
+}
+
+# Replace the current (sub)shell with instance $1's freeDiameterd, run
+# under the words given after $1 (e.g. timeout), and under valgrind or with
+# the sanitizer runtimes when the environment asks for them.  exec keeps
+# the daemon's pid the one the caller saw with $!.
+mig__fd_exec()
+{
+	mig__n=$1
+	shift
+	if [ -n "${MIG_VALGRIND:-}" ]; then
+		set -- "$@" valgrind --tool=memcheck --leak-check=full --keep-debuginfo=yes \
+			--errors-for-leak-kinds=definite --show-leak-kinds=definite \
+			--error-exitcode=99 --num-callers=40 --track-origins=yes \
+			--suppressions="$top_srcdir/tests/valgrind/thirdparty.supp" \
+			--log-file="$MIG_TMP/$mig__n.vg.%p"
+	elif [ -n "${MIG_SAN_PRELOAD:-}" ]; then
+		# san_preload.so keeps the extensions mapped (named frames in
+		# LSan's reports) and works around a hang in exit() of the
+		# stock daemon under ASan (tests/sanitizers/san_preload.c);
+		# fast_unwind_on_malloc=0: freeDiameterd and its libraries have no
+		# frame pointers; the slow unwinder gives the whole allocation stack.
+		set -- "$@" env "LD_PRELOAD=$MIG_SAN_PRELOAD $top_builddir/tests/sanitizers/.libs/san_preload.so${LD_PRELOAD:+ $LD_PRELOAD}" \
+			"ASAN_OPTIONS=log_path=$MIG_TMP/$mig__n.asan:fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
+			"UBSAN_OPTIONS=log_path=$MIG_TMP/$mig__n.ubsan:${UBSAN_OPTIONS:-print_stacktrace=1}"
+	fi
+	# shellcheck disable=SC2046 # the flags are words
+	exec "$@" "$FREEDIAMETERD" $(mig__debug_flags) -c "$(mig__file "$mig__n" conf)"
+}
+
+# Print the sanitizer reports and the valgrind findings of instance $1, if
+# any; 1 when there is one.
+mig__mem_reports()
+{
+	mig__bad=0
+	for mig__r in "$MIG_TMP/$1".asan.* "$MIG_TMP/$1".ubsan.*; do
+		[ -s "$mig__r" ] || continue
+		echo "FAIL: sanitizer report from $1 ($mig__r):"
+		cat "$mig__r"
+		mig__bad=1
+	done
+	# UBSan in the preloaded runtime writes to the daemon's stderr (its log).
+	if [ -n "${MIG_SAN_PRELOAD:-}" ] &&
+	   grep -q ': runtime error: ' "$(mig__file "$1" log)" 2>/dev/null; then
+		echo "FAIL: UBSan report in $1's log:"
+		grep -A12 ': runtime error: ' "$(mig__file "$1" log)"
+		mig__bad=1
+	fi
+	for mig__r in "$MIG_TMP/$1".vg.*; do
+		[ -f "$mig__r" ] || continue
+		sh "$top_srcdir/tests/valgrind/vg_check.sh" "$mig__r" || mig__bad=1
+	done
+	return "$mig__bad"
 }
 
 # Reap a daemon that exited and record its status (only the shell that
@@ -497,9 +580,8 @@ mig__shutdown_race()
 mig_fd_run()
 {
 	[ -f "$(mig__file "$1" conf)" ] || mig_fail "mig_fd_run: no configuration for '$1'"
-	# shellcheck disable=SC2046
-	timeout -k 5 "${2:-$MIG_TIMEOUT}" "$FREEDIAMETERD" $(mig__debug_flags) \
-		-c "$(mig__file "$1" conf)" > "$(mig__file "$1" log)" 2>&1
+	(mig__fd_exec "$1" timeout -k 5 $((${2:-$MIG_TIMEOUT} * MIG_SLOW))) \
+		> "$(mig__file "$1" log)" 2>&1
 	MIG_RC=$?
 	mig__set "$1" rc "$MIG_RC"
 	mig__shutdown_race "$1" 1

@@ -83,9 +83,7 @@ mctl_json()
 
 mctl_took()
 {
-	[ "$MCTL_MS" -ge "$1" ] && [ "$MCTL_MS" -le "$2" ] && return 0
-	echo "  took $MCTL_MS ms, wanted $1 to $2"
-	return 1
+	mig_took_ok "$MCTL_MS" "$1" "$2"
 }
 
 mctl_sql() { sqlite3 -cmd ".timeout 5000" "$MCTL_DB" "$1"; }
