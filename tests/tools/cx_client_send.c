@@ -245,10 +245,11 @@ static int cxc_send_one(const struct cxc_opts *o, const struct cxc_target *t,
 static void cxc_pace(const struct cxc_opts *o, const struct timespec *t0, unsigned i)
 {
 	struct timespec at = *t0;
-	long long ns = (long long)i * 1000000000LL / o->rate;
+	long long ns;
 
 	if (!o->rate)
 		return;
+	ns = (long long)i * 1000000000LL / o->rate;
 	at.tv_sec += ns / 1000000000LL;
 	at.tv_nsec += ns % 1000000000LL;
 	if (at.tv_nsec >= 1000000000L) {

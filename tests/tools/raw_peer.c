@@ -109,7 +109,7 @@ static void rp_mar(struct rp *p, struct dr_buf *b, unsigned items, const char *b
 	at = b->n;
 	dr_u32(b, 607, DR_VENDOR_3GPP, 1);
 	if (!strcmp(breakage, "bad-u32")) { /* 2 bytes of data, then padding */
-		dr_put32(b->d + at + 4, ((DR_FLAG_M | DR_FLAG_V) << 24) | 14);
+		dr_put32(b->d + at + 4, ((uint32_t)(DR_FLAG_M | DR_FLAG_V) << 24) | 14);
 		memset(b->d + at + 14, 0, 2);
 	}
 	for (i = 0; i < items; i++)
