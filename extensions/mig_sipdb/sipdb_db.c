@@ -25,6 +25,7 @@
 struct db_handle {
 	struct fd_list chain;
 	mig_store_t *st;
+	int closing;     /* its thread's destructor is closing it (db_lock) */
 };
 
 struct db_update {
@@ -83,24 +84,37 @@ mig_store_t *sipdb_db_open(void)
 	return st;
 }
 
+/*
+ * The key's destructor, as a thread ends.  The handle stays in the list
+ * (marked closing) until its store is closed, so that sipdb_db_fini can
+ * wait for it rather than see the daemon exit with a handle that nothing
+ * points to.
+ */
 static void db_handle_free(void *p)
 {
 	struct db_handle *h = p;
 
 	pthread_mutex_lock(&db_lock);
-	fd_list_unlink(&h->chain);
+	h->closing = 1;
 	pthread_mutex_unlock(&db_lock);
 	mig_store_close(h->st);
+	pthread_mutex_lock(&db_lock);
+	fd_list_unlink(&h->chain);
+	pthread_mutex_unlock(&db_lock);
 	free(h);
 }
 
-mig_store_t *sipdb_db(void)
+/*
+ * This thread's handle, opened on first use.  freeDiameter stops its
+ * threads with pthread_cancel, and opening a store is full of cancellation
+ * points (file I/O): cancellation is held off until the handle is in the
+ * list and the key, so that the key's destructor or sipdb_db_fini always
+ * finds it (LeakSanitizer caught one lost at shutdown).
+ */
+static struct db_handle *db_handle_new(void)
 {
-	struct db_handle *h = pthread_getspecific(db_key);
+	struct db_handle *h = calloc(1, sizeof(*h));
 
-	if (h)
-		return h->st;
-	h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
 	fd_list_init(&h->chain, h);
@@ -113,7 +127,20 @@ mig_store_t *sipdb_db(void)
 	fd_list_insert_before(&db_handles, &h->chain);
 	pthread_mutex_unlock(&db_lock);
 	pthread_setspecific(db_key, h);
-	return h->st;
+	return h;
+}
+
+mig_store_t *sipdb_db(void)
+{
+	struct db_handle *h = pthread_getspecific(db_key);
+	int old;
+
+	if (h)
+		return h->st;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	h = db_handle_new();
+	pthread_setcancelstate(old, NULL);
+	return h ? h->st : NULL;
 }
 
 void sipdb_db_note(int64_t id, enum sipdb_note kind, const char *server, const char *host)
@@ -343,8 +370,27 @@ int sipdb_db_init(void)
 	return 0;
 }
 
+/* Close and free every handle that no destructor is closing (db_lock held). */
+static void db_close_idle(void)
+{
+	struct fd_list *li, *next;
+
+	for (li = db_handles.next; li != &db_handles; li = next) {
+		struct db_handle *h = li->o;
+
+		next = li->next;
+		if (h->closing)
+			continue;
+		fd_list_unlink(&h->chain);
+		mig_store_close(h->st);
+		free(h);
+	}
+}
+
 void sipdb_db_fini(void)
 {
+	int i;
+
 	if (!db_q.started)
 		return;
 	pthread_mutex_lock(&db_q.lock);
@@ -353,15 +399,16 @@ void sipdb_db_fini(void)
 	pthread_mutex_unlock(&db_q.lock);
 	pthread_join(db_q.thr, NULL);
 	free(db_q.ring);
-	/* Delete the key first: no destructor may run on a handle freed here. */
+	/* Delete the key first: no destructor may start on a handle freed
+	 * here.  Close what no thread is closing, then give destructors
+	 * already running a moment (at most a second) to finish theirs. */
 	pthread_key_delete(db_key);
 	pthread_mutex_lock(&db_lock);
-	while (!FD_IS_LIST_EMPTY(&db_handles)) {
-		struct db_handle *h = db_handles.next->o;
-
-		fd_list_unlink(&h->chain);
-		mig_store_close(h->st);
-		free(h);
+	db_close_idle();
+	for (i = 0; i < 1000 && !FD_IS_LIST_EMPTY(&db_handles); i++) {
+		pthread_mutex_unlock(&db_lock);
+		usleep(1000);
+		pthread_mutex_lock(&db_lock);
 	}
 	pthread_mutex_unlock(&db_lock);
 }
