@@ -49,6 +49,8 @@ struct fwd_ctx {
 	struct timespec deadline;
 	int claimed;                  /* R answered (or being answered) */
 	int reaped;                   /* claimed by the reaper, not by freeDiameter */
+	int reaping;                  /* the reaper is answering R right now */
+	int released;                 /* freeDiameter's callback is done with c */
 	char ans_impi[MIG_IDENT_MAX + 1];
 	char ans_impu[MIG_IDENT_MAX + 1];
 	char fwd_impi[MIG_IDENT_MAX + 1];
@@ -94,15 +96,27 @@ static int fwd_claim(struct fwd_ctx *c)
 	return mine;
 }
 
-/* Called by freeDiameter's callbacks: they are the last to touch c. */
-static void fwd_release(struct fwd_ctx *c)
+static void fwd_free(struct fwd_ctx *c)
 {
-	pthread_mutex_lock(&fwd_lock);
-	fd_list_unlink(&c->chain);
-	pthread_mutex_unlock(&fwd_lock);
 	if (c->req)
 		fd_msg_free(c->req);
 	free(c);
+}
+
+/* Called by freeDiameter's callbacks, the last of freeDiameter to touch c.
+ * A late answer can come while the reaper is still answering R itself
+ * (found by ASan under link failure): then the reaper frees c when done. */
+static void fwd_release(struct fwd_ctx *c)
+{
+	int reaping;
+
+	pthread_mutex_lock(&fwd_lock);
+	fd_list_unlink(&c->chain);
+	c->released = 1;
+	reaping = c->reaping;
+	pthread_mutex_unlock(&fwd_lock);
+	if (!reaping)
+		fwd_free(c);
 }
 
 /* Answer R ourselves with the base code, or the Cx experimental one. */
@@ -722,15 +736,13 @@ static struct fwd_ctx *fwd_take_overdue(const struct timespec *now)
 
 		next = li->next;
 		if (!c->claimed && ts_past(now, &c->deadline, FWD_REAP_GRACE_MS)) {
-			c->claimed = c->reaped = 1;
+			c->claimed = c->reaped = c->reaping = 1;
 			sipdb_limit_fwd_leave();
 			return c;
 		}
 		if (c->reaped && ts_past(now, &c->deadline, FWD_FORGET_S * 1000L)) {
 			fd_list_unlink(&c->chain);
-			if (c->req)
-				fd_msg_free(c->req);
-			free(c);
+			fwd_free(c);
 		}
 	}
 	return NULL;
@@ -741,6 +753,7 @@ static void fwd_reap_once(void)
 {
 	struct timespec now;
 	struct fwd_ctx *c;
+	int released;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	for (;;) {
@@ -750,6 +763,12 @@ static void fwd_reap_once(void)
 		if (!c)
 			break;
 		fwd_answer_silence(c, "the answer was lost");
+		pthread_mutex_lock(&fwd_lock);
+		c->reaping = 0;
+		released = c->released;
+		pthread_mutex_unlock(&fwd_lock);
+		if (released)
+			fwd_free(c);
 	}
 }
 
@@ -825,8 +844,6 @@ void sipdb_fwd_fini(void)
 		struct fwd_ctx *c = fwd_pending.next->o;
 
 		fd_list_unlink(&c->chain);
-		if (c->req)
-			fd_msg_free(c->req);
-		free(c);
+		fwd_free(c);
 	}
 }
