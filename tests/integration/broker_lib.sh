@@ -37,6 +37,7 @@
 #                             are OPEN
 #   mb_alice_k, mb_alice_opc  the subscriber's keys (TS 35.208 test set 1)
 #   mb_sql NAME SQL           run SQL on broker NAME's store (brka, brkb)
+#   mb_push CMD IMPI          have A's HSS send a PPR or RTR (CMD ppr, rtr)
 #   mb_border_msgs NAME PEER  the messages (dbg_msg_dumps blocks, cxc_dump)
 #                             instance NAME exchanged with PEER
 #   mb_border_check NAME PEER INSIDE...
@@ -162,6 +163,14 @@ mb_start()
 	mig_fd_wait_open brkb sipdb.a.test || mig_fail "brkb never connected to brka"
 	[ -z "${MB_SCSCF:-}" ] || mig_fd_wait_open brkb scscf2.b.test \
 		|| mig_fail "brkb never connected to the S-CSCF stand-in"
+}
+
+# The test HSS takes its trigger file by renaming it, every 100 ms: write
+# it whole under another name and rename it into place, so that the HSS
+# never takes a file the shell has created but not yet written.
+mb_push()
+{
+	echo "$1 $2" >"$MIG_TMP/hssa.push.new" && mv "$MIG_TMP/hssa.push.new" "$MIG_TMP/hssa.push"
 }
 
 mb_sql()

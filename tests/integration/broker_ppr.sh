@@ -16,7 +16,7 @@ mb_start
 
 RECORDS=$MIG_TMP/scscfs.jsonl
 as_scscf() { cxc_run scscfb --dest-host sipdb.b.test --origin-host scscf2.b.test "$@"; }
-push() { echo "$1 $2@a.test" >"$MIG_TMP/hssa.push"; }
+push() { mb_push "$1" "$2@a.test"; }
 hss_got() { grep -q "test_hss: $1 for $2@a.test: $3" "$(mig_fd_log hssa)"; }
 # the stand-in received COMMAND for USER: its last such record in $MIG_TMP/rec.json
 received()

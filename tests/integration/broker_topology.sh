@@ -39,9 +39,9 @@ ids="--impi $MB_IN_IMPI --impu $MB_IN_IMPU"
 	mig_check "registered at A" mig_wait_for 5 state_is brka "$MB_OUT_IMPI" registered
 	cxc_run scscfb --dest-host sipdb.b.test lir --impu "$MB_IN_IMPU"
 	mig_check "LIR (answered at B)" ok .result_code 2001
-	echo "ppr alice@a.test" >"$MIG_TMP/hssa.push"
+	mb_push ppr alice@a.test
 	mig_check "PPR from A's HSS reached B's S-CSCF" mig_wait_for 10 recorded PPR 1
-	echo "rtr alice@a.test" >"$MIG_TMP/hssa.push"
+	mb_push rtr alice@a.test
 	mig_check "RTR from A's HSS reached B's S-CSCF" mig_wait_for 10 recorded RTR 1
 	as_scscf sar $ids --type 2
 	mig_check "re-registration SAR" ok .result_code 2001
