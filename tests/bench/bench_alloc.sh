@@ -41,16 +41,13 @@ MB_TIMEOUT_MS=5000
 mb_setup true
 mb_start
 
-load() { cut -d' ' -f1-3 /proc/loadavg; }
-# CPU time (user + system) of instance NAME so far, in clock ticks.
-cpu() { awk '{ print $14 + $15 }' "/proc/$(cat "$MIG_TMP/$1.pid")/stat"; }
 HZ=$(getconf CLK_TCK)
 
 # round R N: N allocations for users r<R>u-1 ... r<R>u-N, then the checks.
 round()
 {
-	l=$(load)
-	c0=$(cpu brka)
+	l=$(mig_loadavg)
+	c0=$(mig_fd_cpu brka)
 	cxc_run cmsa --dest-host sipdb.a.test --timeout 60000 --count "$2" --inflight "$INFLIGHT" \
 		gor --impi "r$1u-%u@a.test" --impu "sip:r$1u-%u@a.test" --partner b.test
 	cxc_json '.answered == .count and .result_codes == {"2001": .count}' \
@@ -58,7 +55,7 @@ round()
 	got=$(mb_sql brka "SELECT count(*), count(DISTINCT mig_impi), count(DISTINCT home_impi)
 		FROM bindings WHERE home_impi LIKE 'r$1u-%' AND state = 'allocated'")
 	[ "$got" = "$2|$2|$2" ] || mig_fail "round $1: $2 answers but the store has (bindings|identities|users) $got"
-	us=$(awk -v a="$c0" -v b="$(cpu brka)" -v hz="$HZ" -v n="$2" 'BEGIN { printf "%.1f", (b - a) * 1e6 / hz / n }')
+	us=$(awk -v a="$c0" -v b="$(mig_fd_cpu brka)" -v hz="$HZ" -v n="$2" 'BEGIN { printf "%.1f", (b - a) * 1e6 / hz / n }')
 	jq -c --argjson r "$1" --arg l "$l" --argjson us "$us" \
 		'{round: $r, loadavg_before: $l, broker_cpu_us: $us} + .' "$CXC_OUT" >> "$OUT/rounds.jsonl"
 	jq -r --argjson r "$1" --argjson us "$us" \
@@ -83,7 +80,7 @@ jq -rs --argjson inflight "$INFLIGHT" --arg extra "${MB_JSON_brka:-}" '
 	"| \(map(.answers_per_s) | median | r2) (\(map(.answers_per_s) | min | r2)-\(map(.answers_per_s) | max | r2)) | \(map(.latency_ms.median) | median | r2) | \(map(.latency_ms.p99) | median | r2) | \(map(.broker_cpu_us) | median) us |",
 	"target >= 10000/s: \(if (map(.answers_per_s) | median) >= 10000 then "met" else "MISSED" end)"
 ' "$OUT/rounds.jsonl" > "$OUT/table.txt" || mig_fail "could not summarise"
-echo "nproc $(nproc), load $(load)" >> "$OUT/table.txt"
+echo "nproc $(nproc), load $(mig_loadavg)" >> "$OUT/table.txt"
 cat "$OUT/table.txt"
 echo "# results in $OUT"
 mig_pass

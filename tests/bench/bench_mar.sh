@@ -187,12 +187,11 @@ warm_up()
 [ "$ROUNDS" = 0 ] || for p in $PATHS; do warm_up $p; done
 
 # ------------------------------------------------------------ rounds
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 round=1
 while [ "$round" -le "$ROUNDS" ]; do
 	for p in $PATHS; do
 		eval "n=\$N_$p"
-		l=$(load)
+		l=$(mig_loadavg)
 		run $p "$n"
 		jq -c --arg p "$p" --argjson r "$round" --arg l "$l" \
 			'{path: $p, round: $r, loadavg_before: $l} + .' "$CXC_OUT" >> "$OUT/rounds.jsonl"
@@ -250,7 +249,7 @@ JQ_STATS='
 
 [ "$ROUNDS" = 0 ] || {
 	echo "MAR, $SCHEME, $INFLIGHT in flight, $ROUNDS rounds of ~${SECS} s, medians over rounds"
-	echo "nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), load $(load)"
+	echo "nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), load $(mig_loadavg)"
 	echo
 	jq -r '
 		"| path | answers/s (min-max) | latency median ms | p99 ms | p99.9 ms |",
@@ -349,8 +348,8 @@ if [ -n "$SIZES" ]; then
 		done
 		for d in brkb brka; do rss $d "$n"; done >> "$OUT/rss.txt"
 		jq -n -c --argjson b "$n" \
-			--argjson hb "$(awk '/^VmHWM:/ { print $2 }' "/proc/$(pid_of brkb)/status")" \
-			--argjson ha "$(awk '/^VmHWM:/ { print $2 }' "/proc/$(pid_of brka)/status")" \
+			--argjson hb "$(mig_fd_mem brkb VmHWM)" \
+			--argjson ha "$(mig_fd_mem brka VmHWM)" \
 			'{bindings: $b, brkb_hwm_kb: $hb, brka_hwm_kb: $ha}' >> "$OUT/bindings_rss.jsonl"
 	done
 	jq -s --slurpfile rss "$OUT/bindings_rss.jsonl" "$JQ_STATS"'

@@ -69,7 +69,6 @@ if [ "$PIN" = 1 ]; then
 fi
 ov_binding_c
 
-rss() { sed -n "s/^$2:[^0-9]*\([0-9]*\) kB/\1/p" "/proc/$(mig__get "$1" pid)/status"; }
 
 # mar ROUND PHASE N K [OPTIONS...]: one run of mar_c, its summary kept.
 mar()
@@ -78,7 +77,7 @@ mar()
 	shift 2
 	mar_c "$@" --quiet
 	[ "$CXC_RC" = 0 ] || { cxc_show; mig_fail "round $b__round, $b__phase: cx_client exit $CXC_RC"; }
-	jq -c --argjson round "$b__round" --arg phase "$b__phase" --arg rss "$(rss brka VmRSS)" \
+	jq -c --argjson round "$b__round" --arg phase "$b__phase" --arg rss "$(mig_fd_mem brka VmRSS)" \
 		--arg load "$(cut -d' ' -f1 /proc/loadavg)" \
 		'{round: $round, phase: $phase, rss_kb: ($rss | tonumber), load: ($load | tonumber)} + .' \
 		"$CXC_OUT" >> "$OUT/rounds.jsonl"
@@ -97,10 +96,10 @@ while [ $r -le "$ROUNDS" ]; do
 		"$OUT/rounds.jsonl" >/dev/null || mig_fail "round $r: 2x phase: answers other than 2001/3004, or lost"
 	r=$((r + 1))
 done
-echo "VmHWM $(rss brka VmHWM) kB, VmRSS $(rss brka VmRSS) kB" > "$OUT/rss.txt"
+echo "VmHWM $(mig_fd_mem brka VmHWM) kB, VmRSS $(mig_fd_mem brka VmRSS) kB" > "$OUT/rss.txt"
 
 # The table: per round, then the medians.
-jq -rs --arg hwm "$(rss brka VmHWM)" '
+jq -rs --arg hwm "$(mig_fd_mem brka VmHWM)" '
 	def med: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
 	def r2: . * 100 | round / 100;
 	[ .[] | select(.round > 0) ] | group_by(.round) | map(

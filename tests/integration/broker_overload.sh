@@ -38,7 +38,7 @@ mig_check "flood: every request answered, none lost or late" \
 mig_check "flood: only 2001 and 3004" test $((ok + busy)) = "$FLOOD"
 mig_check "flood: 3004 answers appear" test "$busy" -gt 0
 mig_check "flood: admitted MARs are still served" test "$ok" -gt 0
-hwm=$(sed -n 's/^VmHWM:[^0-9]*\([0-9]*\) kB/\1/p' "/proc/$(mig__get brka pid)/status")
+hwm=$(mig_fd_mem brka VmHWM)
 echo "# A's peak resident size: $hwm kB (bound $OVERLOAD_HWM_KB kB)"
 mig_check "A's peak resident size stays under the bound" test "$hwm" -lt "$OVERLOAD_HWM_KB"
 

@@ -84,6 +84,10 @@
 #                              255 when start-up fails (main returns -1)
 #   mig_fd_port NAME           print NAME's Port (mig_fd_tls_port: SecPort)
 #   mig_fd_log_tail NAME [N]   print the last N (40) lines of NAME's log
+#   mig_fd_mem NAME FIELD      print FIELD (VmRSS, VmHWM...) of running NAME, kB
+#   mig_fd_cpu NAME            print NAME's CPU time so far (user + system),
+#                              in clock ticks (getconf CLK_TCK a second)
+#   mig_loadavg                print the machine's 1, 5 and 15 min load
 #
 # Environment
 #   MIG_TEST_DEBUG   set: freeDiameterd runs with -dd and logs stay on success
@@ -587,6 +591,19 @@ mig_fd_run()
 	mig__shutdown_race "$1" 1
 	return 0
 }
+
+# What benchmarks and memory checks read of a running daemon, from /proc.
+mig_fd_mem()
+{
+	sed -n "s/^$2:[^0-9]*\([0-9]*\) kB/\1/p" "/proc/$(mig__get "$1" pid)/status"
+}
+
+mig_fd_cpu()
+{
+	awk '{ print $14 + $15 }' "/proc/$(mig__get "$1" pid)/stat"
+}
+
+mig_loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 mig_rc_is_signal()
 {
