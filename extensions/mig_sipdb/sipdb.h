@@ -39,6 +39,18 @@
 #include "mig_config.h"
 #include "mig_store.h"
 
+/*
+ * A debug line on a per-message path.  freeDiameter 1.2.1's fd_log takes one
+ * process-wide mutex before it looks at the level, so an unconditional
+ * fd_log_debug costs every thread a turn at that lock per message: the
+ * level is checked here first.
+ */
+#define SIPDB_DEBUG(...)                                                        \
+	do {                                                                    \
+		if (fd_g_debug_lvl <= FD_LOG_DEBUG)                             \
+			fd_log_debug(__VA_ARGS__);                              \
+	} while (0)
+
 /* Cx Experimental-Result-Codes (TS 29.229 6.2), vendor 10415. */
 #define CX_FIRST_REGISTRATION 2001
 #define CX_SUBSEQUENT_REGISTRATION 2002

@@ -51,6 +51,8 @@ struct fwd_ctx {
 	int reaped;                   /* claimed by the reaper, not by freeDiameter */
 	int reaping;                  /* the reaper is answering R right now */
 	int released;                 /* freeDiameter's callback is done with c */
+	int dropped;                  /* freeDiameter dropped F or U: no callback
+	                                 will come, the reaper answers now */
 	char ans_impi[MIG_IDENT_MAX + 1];
 	char ans_impu[MIG_IDENT_MAX + 1];
 	char fwd_impi[MIG_IDENT_MAX + 1];
@@ -75,6 +77,8 @@ static struct fd_list fwd_pending = FD_LIST_INITIALIZER(fwd_pending);
 static int fwd_stop;
 static int fwd_started; /* fini also runs after a failed init */
 static pthread_t fwd_reaper_thr;
+static struct fd_rt_fwd_hdl *fwd_rt_hdl;
+static struct fd_hook_hdl *fwd_drop_hdl;
 
 static struct sipdb_ids fwd_ans_ids(const struct fwd_ctx *c)
 {
@@ -610,27 +614,83 @@ static void fwd_deliver(struct fwd_ctx *c, struct msg **u)
 	CHECK_FCT_DO(fd_msg_send(u, NULL, NULL), );
 	if (ok && c->note && c->binding_id)
 		sipdb_db_note(c->binding_id, c->note, c->server, c->host);
-	fd_log_debug("mig_sipdb: %s: answered (%s)", c->what, ok ? "success" : "error");
+	SIPDB_DEBUG("mig_sipdb: %s: answered (%s)", c->what, ok ? "success" : "error");
 }
 
-/* freeDiameter: the answer U to F arrived (or routing failed: then U is a
- * locally made 3002, passed on like any other answer). */
-static void fwd_answer_cb(void *data, struct msg **u)
+/* The answer U to F is here: pass it on (why NULL) or refuse it. */
+static void fwd_finish(struct fwd_ctx *c, struct msg **u, const char *why)
 {
-	struct fwd_ctx *c = data;
 	struct msg *f = NULL;
 
 	if (fd_msg_answ_getq(*u, &f) == 0 && f) {
 		fd_msg_answ_detach(*u);
 		fd_msg_free(f);
 	}
-	if (fwd_claim(c))
-		fwd_deliver(c, u);
+	if (fwd_claim(c)) {
+		if (why)
+			fwd_refuse_answer(c, u, why);
+		else
+			fwd_deliver(c, u);
+	}
 	if (*u) {
 		fd_msg_free(*u);
 		*u = NULL;
 	}
 	fwd_release(c);
+}
+
+/* freeDiameter's dispatch thread: the answer U to F arrived (or routing
+ * failed: then U is a locally made 3002, passed on like any other answer). */
+static void fwd_answer_cb(void *data, struct msg **u)
+{
+	fwd_finish(data, u, NULL);
+}
+
+/*
+ * freeDiameter's routing-in thread, for every answer to a request that
+ * carries a source (see fwd_mark_relayed).  Ours (F's, with fwd_answer_cb)
+ * are answered from here: the answer skips the local queue and a dispatch
+ * thread.  U is parsed with the dictionary, as the dispatch thread would,
+ * but its ABNF rules are not checked (that check takes freeDiameter's log
+ * mutex for every grouped AVP, the bench showed): what we read of U is
+ * found by walking it, and what we pass on is U's own AVPs, as a relay
+ * would.  An answer that does not parse is refused at once (freeDiameter's
+ * dispatch would drop it, and the asker would wait for the reaper).
+ */
+static int fwd_answer_route(void *unused, struct msg **u)
+{
+	void (*cb)(void *, struct msg **) = NULL;
+	struct msg *f = NULL;
+	void *c = NULL;
+	int rc;
+
+	(void)unused;
+	if (fd_msg_answ_getq(*u, &f) || !f || fd_msg_anscb_get(f, &cb, NULL, &c) ||
+	    cb != fwd_answer_cb || !c)
+		return 0;
+	rc = fd_msg_parse_dict(*u, fd_g_config->cnf_dict, NULL);
+	fwd_finish(c, u, rc ? "the answer does not parse with the dictionary" : NULL);
+	return 0;
+}
+
+/*
+ * Let F's answer take fwd_answer_route: freeDiameter calls the routing
+ * callbacks only on answers to requests that have a source, so F gets
+ * ours.  Only when F's Destination-Host is a peer that is open now: if
+ * routing then fails, freeDiameter sends its error answer to the source
+ * (here: nobody, it is dropped), where a request without one gets it back
+ * in fwd_answer_cb at once.  Failing after this check (the peer closes
+ * meanwhile) costs the asker the deadline, not an answer.
+ */
+static void fwd_mark_relayed(struct msg *f, const struct sipdb_hop *hop)
+{
+	struct peer_hdr *p = NULL;
+
+	if (!hop->dest_host || !hop->dest_host[0] ||
+	    fd_peer_getbyid((DiamId_t)hop->dest_host, strlen(hop->dest_host), 0, &p) || !p ||
+	    fd_peer_get_state(p) != STATE_OPEN)
+		return;
+	CHECK_FCT_DO(fd_msg_source_set(f, fd_g_config->cnf_diamid, fd_g_config->cnf_diamid_len), );
 }
 
 /* freeDiameter: no answer to F before the deadline. */
@@ -645,6 +705,35 @@ static void fwd_expire_cb(void *data, DiamId_t sentto, size_t len, struct msg **
 	fd_msg_free(*f);
 	*f = NULL;
 	fwd_release(c);
+}
+
+/*
+ * freeDiameter's HOOK_MESSAGE_DROPPED: it is about to free a message and no
+ * callback will come for it.  When that is F, or the answer to F (one that
+ * failed the dictionary, ARCHITECTURE.md pitfall 3; a routing error for an
+ * F that carries a source), the reaper answers R at once instead of at the
+ * deadline, and frees the context.  The hook replaces freeDiameter's
+ * default line for the event, so every drop is logged here.
+ */
+static void fwd_drop_hook(enum fd_hook_type type, struct msg *msg, struct peer_hdr *peer,
+                          void *other, struct fd_hook_permsgdata *pmd, void *regdata)
+{
+	void (*cb)(void *, struct msg **) = NULL;
+	struct msg *f = msg;
+	struct msg_hdr *h = NULL;
+	struct fwd_ctx *c = NULL;
+
+	(void)type, (void)peer, (void)pmd, (void)regdata;
+	fd_log_error("mig_sipdb: freeDiameter discarded a message: %s", other ? (char *)other : "");
+	if (!msg || fd_msg_hdr(msg, &h) ||
+	    (!(h->msg_flags & CMD_FLAG_REQUEST) && (fd_msg_answ_getq(msg, &f) || !f)) ||
+	    fd_msg_anscb_get(f, &cb, NULL, (void **)&c) || cb != fwd_answer_cb || !c)
+		return;
+	fd_msg_anscb_reset(f, 1, 1);
+	pthread_mutex_lock(&fwd_lock);
+	c->dropped = 1;
+	pthread_cond_signal(&fwd_cond);
+	pthread_mutex_unlock(&fwd_lock);
 }
 
 /* ---- entry ------------------------------------------------------------- */
@@ -701,6 +790,7 @@ int sipdb_fwd(struct msg **req, const struct sipdb_hop *hop)
 		free(c);
 		return 0;
 	}
+	fwd_mark_relayed(f, hop);
 	pthread_mutex_lock(&fwd_lock);
 	fd_list_insert_before(&fwd_pending, &c->chain);
 	pthread_mutex_unlock(&fwd_lock);
@@ -725,8 +815,9 @@ static int ts_past(const struct timespec *now, const struct timespec *t, long pl
 	return n >= d;
 }
 
-/* Under the lock: claim the first context past its deadline that nobody
- * answered, and forget those the reaper answered long ago. */
+/* Under the lock: claim the first context past its deadline (or dropped)
+ * that nobody answered, and forget those the reaper answered long ago (or
+ * that freeDiameter dropped: nothing will call back for them). */
 static struct fwd_ctx *fwd_take_overdue(const struct timespec *now)
 {
 	struct fd_list *li, *next;
@@ -735,12 +826,12 @@ static struct fwd_ctx *fwd_take_overdue(const struct timespec *now)
 		struct fwd_ctx *c = li->o;
 
 		next = li->next;
-		if (!c->claimed && ts_past(now, &c->deadline, FWD_REAP_GRACE_MS)) {
+		if (!c->claimed && (c->dropped || ts_past(now, &c->deadline, FWD_REAP_GRACE_MS))) {
 			c->claimed = c->reaped = c->reaping = 1;
 			sipdb_limit_fwd_leave();
 			return c;
 		}
-		if (c->reaped && ts_past(now, &c->deadline, FWD_FORGET_S * 1000L)) {
+		if (c->reaped && (c->dropped || ts_past(now, &c->deadline, FWD_FORGET_S * 1000L))) {
 			fd_list_unlink(&c->chain);
 			fwd_free(c);
 		}
@@ -753,7 +844,7 @@ static void fwd_reap_once(void)
 {
 	struct timespec now;
 	struct fwd_ctx *c;
-	int released;
+	int done;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	for (;;) {
@@ -762,12 +853,17 @@ static void fwd_reap_once(void)
 		pthread_mutex_unlock(&fwd_lock);
 		if (!c)
 			break;
-		fwd_answer_silence(c, "the answer was lost");
+		if (c->dropped)
+			fwd_answer_unreachable(c, "freeDiameter could not deliver the request or its answer");
+		else
+			fwd_answer_silence(c, "the answer was lost");
 		pthread_mutex_lock(&fwd_lock);
 		c->reaping = 0;
-		released = c->released;
+		done = c->released || c->dropped;
+		if (c->dropped)
+			fd_list_unlink(&c->chain);
 		pthread_mutex_unlock(&fwd_lock);
-		if (released)
+		if (done)
 			fwd_free(c);
 	}
 }
@@ -825,6 +921,9 @@ static void *fwd_reaper(void *unused)
 
 int sipdb_fwd_init(void)
 {
+	CHECK_FCT(fd_rt_fwd_register(fwd_answer_route, NULL, RT_FWD_ANS, &fwd_rt_hdl));
+	CHECK_FCT(fd_hook_register(HOOK_MASK(HOOK_MESSAGE_DROPPED), fwd_drop_hook, NULL, NULL,
+	                           &fwd_drop_hdl));
 	CHECK_POSIX(pthread_create(&fwd_reaper_thr, NULL, fwd_reaper, NULL));
 	fwd_started = 1;
 	return 0;
@@ -833,6 +932,12 @@ int sipdb_fwd_init(void)
 /* The framework never frees callback data (pitfall 6): free what is left. */
 void sipdb_fwd_fini(void)
 {
+	if (fwd_rt_hdl)
+		CHECK_FCT_DO(fd_rt_fwd_unregister(fwd_rt_hdl, NULL), );
+	fwd_rt_hdl = NULL;
+	if (fwd_drop_hdl)
+		fd_hook_unregister(fwd_drop_hdl);
+	fwd_drop_hdl = NULL;
 	if (!fwd_started)
 		return;
 	pthread_mutex_lock(&fwd_lock);

@@ -309,7 +309,7 @@ static int limit_busy(struct msg **msg, enum sipdb_cmd cmd, const char *why)
 		if (sipdb_avp_ident(*msg, sipdb_dict.public_identity, impu, NULL))
 			impu[0] = '\0';
 	}
-	fd_log_debug("mig_sipdb: %s refused: %s", sipdb_cmd_name(cmd), why);
+	SIPDB_DEBUG("mig_sipdb: %s refused: %s", sipdb_cmd_name(cmd), why);
 	return sipdb_answer_error(msg, "DIAMETER_TOO_BUSY", 0, why, NULL,
 	                          cmd == SIPDB_MAR ? &ids : NULL);
 }

@@ -105,7 +105,7 @@ static int uar_answer(struct sipdb_req *r, const struct mig_binding *b)
 		CHECK_FCT(uar_add_caps(*r->msg));
 	}
 	atomic_fetch_add(&sipdb_stats.cmd[r->cmd].answered, 1);
-	fd_log_debug("mig_sipdb: %s for '%s' answered %u", sipdb_cmd_name(r->cmd), r->impu,
+	SIPDB_DEBUG("mig_sipdb: %s for '%s' answered %u", sipdb_cmd_name(r->cmd), r->impu,
 	             a.exp ? a.exp : 2001);
 	return fd_msg_send(r->msg, NULL, NULL);
 }

@@ -53,6 +53,8 @@
 #                        every minute [0: off]
 #   BENCH_MAR_PLOT       1: draw bench_mar.png with gnuplot (installing
 #                        gnuplot-nox with apt-get if missing) [1]
+#   BENCH_APPSERV_THREADS  the brokers' AppServThreads [1, as
+#                        doc/configuration.md recommends]
 #   BENCH_MAR_OUT        result directory [$top_builddir/tests/tmp/bench_mar.results]
 #
 # Output: a table on stdout, and in BENCH_MAR_OUT: rounds.jsonl (every
@@ -85,6 +87,7 @@ mkdir -p "$OUT" || mig_fail "cannot create $OUT"
 
 # ------------------------------------------------------------ topology
 MB_TIMEOUT_MS=5000
+MB_APPSERV_THREADS=${BENCH_APPSERV_THREADS:-1}
 mb_setup true
 [ -z "$SIZES" ] || bms_subscribers "$MIG_TMP/hssa.json"
 

@@ -33,6 +33,8 @@
 #   BENCH_OVERLOAD_PIN           1: A and the HSS on CPU 0, the client alone
 #                                on CPU 1 (taskset), so that the client
 #                                can offer more than A serves [0: unpinned]
+#   BENCH_APPSERV_THREADS        the brokers' AppServThreads [1, as
+#                                doc/configuration.md recommends]
 #   BENCH_OVERLOAD_OUT           results [$top_builddir/tests/tmp/bench_overload.results]
 #
 # Output: a table on stdout; in BENCH_OVERLOAD_OUT rounds.jsonl (every
@@ -61,6 +63,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT" || mig_fail "cannot create $OUT"
 
 MB_TIMEOUT_MS=5000
+MB_APPSERV_THREADS=${BENCH_APPSERV_THREADS:-1}
 ov_setup "{ \"max_inflight\": $MAXIN, \"max_queue_ms\": $MAXQ }"
 mb_start
 if [ "$PIN" = 1 ]; then

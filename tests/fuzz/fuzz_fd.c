@@ -117,8 +117,9 @@ int fd_msg_send(struct msg **pmsg, void (*anscb)(void *, struct msg **), void *d
 	return 0;
 }
 
-/* The next hop's answer to f: parsed from fz_ans, or a plain success; NULL
- * when fz_ans does not parse (freeDiameter drops such an answer). */
+/* The next hop's answer to f: parsed from fz_ans with the dictionary (as
+ * sipdb_fwd.c's fwd_answer_route parses it: no ABNF check), or a plain
+ * success; NULL when fz_ans does not parse. */
 static struct msg *fz_answer_to(struct msg *f)
 {
 	struct dictionary *dict = fd_g_config->cnf_dict;
@@ -142,8 +143,7 @@ static struct msg *fz_answer_to(struct msg *f)
 		free(buf);
 		return NULL;
 	}
-	if (fd_msg_parse_dict(u, dict, NULL) || fd_msg_parse_rules(u, dict, NULL) ||
-	    fd_msg_hdr(f, &fh) || fd_msg_hdr(u, &uh)) {
+	if (fd_msg_parse_dict(u, dict, NULL) || fd_msg_hdr(f, &fh) || fd_msg_hdr(u, &uh)) {
 		fd_msg_free(u);
 		return NULL;
 	}

@@ -32,7 +32,9 @@
 #                             more top-level fields for that broker's JSON
 #                             ('"scscf": {...}'); MB_B_PARTNER_A: more
 #                             fields for B's partner entry of A
-#                             ('"profile_mode": "merge", ...')
+#                             ('"profile_mode": "merge", ...');
+#                             MB_APPSERV_THREADS: the brokers' freeDiameter
+#                             AppServThreads (default: freeDiameter's, 4)
 #   mb_start                  start hssa, brka, brkb; wait until the links
 #                             are OPEN
 #   mb_alice_k, mb_alice_opc  the subscriber's keys (TS 35.208 test set 1)
@@ -96,6 +98,8 @@ mb__broker()
 	# NAME REALM
 	mig_fd_conf "$1" "sipdb.$2" "$2"
 	mig_fd_conf_add "$1" "TcTimer = 2;"
+	[ -z "${MB_APPSERV_THREADS:-}" ] ||
+		mig_fd_conf_add "$1" "AppServThreads = $MB_APPSERV_THREADS;"
 	mig_fd_load_cx_dict "$1"
 	mig_fd_ext "$1" "$MB_SIPDB" "$MIG_TMP/$1.json"
 }
