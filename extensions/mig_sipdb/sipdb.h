@@ -139,8 +139,13 @@ int sipdb_avp_set_str(struct avp *avp, const char *val);
  * case), 0 when one differs. */
 int sipdb_avp_all_equal(struct msg *m, struct dict_object *model, const char *want);
 
-/* How many top-level AVPs of that model m has. */
+/* How many top-level AVPs of that model m has, parsed with the dictionary
+ * or not (compared by code and vendor). */
 int sipdb_avp_count(struct msg *m, struct dict_object *model);
+
+/* 1 if a is an AVP of d's code and vendor, parsed with the dictionary or
+ * not; *h is a's header. */
+int sipdb_avp_is(struct avp *a, const struct dict_avp_data *d, struct avp_hdr **h);
 
 /* A copy of an AVP whose model is known (grouped ones recursively). */
 int sipdb_avp_clone(struct avp *src, struct avp **copy);
@@ -304,6 +309,10 @@ struct sipdb_hop {
  * it; if none comes within the configured deadline, answer 3002.
  */
 int sipdb_fwd(struct msg **req, const struct sipdb_hop *hop);
+
+/* freeDiameter's routing callback for answers (RT_FWD_ANS): answers to our
+ * forwarded requests are rewritten and sent from there. */
+int sipdb_fwd_answer_route(void *unused, struct msg **u);
 
 int sipdb_fwd_init(void);
 void sipdb_fwd_fini(void);

@@ -283,18 +283,29 @@ int sipdb_req_ident(struct msg **msg, struct dict_object *model, char *buf, int 
 	return rc;
 }
 
+/* 1 if a is an AVP of d's code and vendor, parsed with the dictionary or
+ * not (its header says; *h is set either way). */
+int sipdb_avp_is(struct avp *a, const struct dict_avp_data *d, struct avp_hdr **h)
+{
+	if (fd_msg_avp_hdr(a, h))
+		return 0;
+	return (*h)->avp_code == d->avp_code &&
+	       ((*h)->avp_flags & AVP_FLAG_VENDOR ? (*h)->avp_vendor : 0) == d->avp_vendor;
+}
+
 /* Count, not validate: an answer's item count is checked against what was
  * asked (a hostile next hop may send thousands). */
 int sipdb_avp_count(struct msg *m, struct dict_object *model)
 {
-	struct dict_object *am;
+	struct dict_avp_data d;
+	struct avp_hdr *h;
 	struct avp *a;
 	int n = 0;
 
-	if (fd_msg_browse(m, MSG_BRW_FIRST_CHILD, &a, NULL))
+	if (fd_dict_getval(model, &d) || fd_msg_browse(m, MSG_BRW_FIRST_CHILD, &a, NULL))
 		return 0;
 	while (a) {
-		if (fd_msg_model(a, &am) == 0 && am == model)
+		if (sipdb_avp_is(a, &d, &h))
 			n++;
 		if (fd_msg_browse(a, MSG_BRW_NEXT, &a, NULL))
 			break;

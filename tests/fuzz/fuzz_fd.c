@@ -117,9 +117,9 @@ int fd_msg_send(struct msg **pmsg, void (*anscb)(void *, struct msg **), void *d
 	return 0;
 }
 
-/* The next hop's answer to f: parsed from fz_ans with the dictionary (as
- * sipdb_fwd.c's fwd_answer_route parses it: no ABNF check), or a plain
- * success; NULL when fz_ans does not parse. */
+/* The next hop's answer to f: fz_ans, parsed as freeDiameter parses what it
+ * receives (no dictionary: sipdb_fwd_answer_route parses what it reads), or
+ * a plain success; NULL when fz_ans does not parse. */
 static struct msg *fz_answer_to(struct msg *f)
 {
 	struct dictionary *dict = fd_g_config->cnf_dict;
@@ -143,7 +143,7 @@ static struct msg *fz_answer_to(struct msg *f)
 		free(buf);
 		return NULL;
 	}
-	if (fd_msg_parse_dict(u, dict, NULL) || fd_msg_hdr(f, &fh) || fd_msg_hdr(u, &uh)) {
+	if (fd_msg_hdr(f, &fh) || fd_msg_hdr(u, &uh)) {
 		fd_msg_free(u);
 		return NULL;
 	}
@@ -155,7 +155,8 @@ static struct msg *fz_answer_to(struct msg *f)
 }
 
 /* Replaces libfdcore's: the request f goes nowhere; its answer (or the
- * deadline) comes back at once. */
+ * deadline) comes back at once, through the broker's routing callback as in
+ * the daemon (sipdb_fwd.c's fwd_mark_relayed: next hop open). */
 int fd_msg_send_timeout(struct msg **pmsg, void (*anscb)(void *, struct msg **), void *data,
                         void (*expirecb)(void *, DiamId_t, size_t, struct msg **),
                         const struct timespec *timeout)
@@ -179,7 +180,9 @@ int fd_msg_send_timeout(struct msg **pmsg, void (*anscb)(void *, struct msg **),
 			fd_msg_free(f);
 		return 0;
 	}
-	anscb(data, &u);
+	if (fd_msg_anscb_associate(f, anscb, data, expirecb, NULL))
+		abort();
+	sipdb_fwd_answer_route(NULL, &u);
 	if (u)
 		fd_msg_free(u);
 	return 0;

@@ -71,7 +71,9 @@ mig_check "... and the file is untouched" \
 # exit 5; reads go on (WAL).
 lock_hold()
 {
-	(echo "BEGIN IMMEDIATE;"; sleep "$1"; echo "COMMIT;") | sqlite3 "$MCTL_DB" &
+	# The holder waits for the lock itself: the probe below takes it for
+	# an instant, and a holder without a timeout then failed (seen in CI).
+	(echo ".timeout 5000"; echo "BEGIN IMMEDIATE;"; sleep "$1"; echo "COMMIT;") | sqlite3 "$MCTL_DB" &
 	lpid=$!
 	locked() { ! sqlite3 -cmd ".timeout 0" "$MCTL_DB" "BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null; }
 	mig_wait_for 5 locked || mig_fail "could not take the lock"
