@@ -143,10 +143,6 @@ int sipdb_avp_all_equal(struct msg *m, struct dict_object *model, const char *wa
  * or not (compared by code and vendor). */
 int sipdb_avp_count(struct msg *m, struct dict_object *model);
 
-/* 1 if a is an AVP of d's code and vendor, parsed with the dictionary or
- * not; *h is a's header. */
-int sipdb_avp_is(struct avp *a, const struct dict_avp_data *d, struct avp_hdr **h);
-
 /* A copy of an AVP whose model is known (grouped ones recursively). */
 int sipdb_avp_clone(struct avp *src, struct avp **copy);
 

@@ -32,8 +32,9 @@ static struct disp_hdl *alloc_hdl_gor, *alloc_hdl_gir;
 static int alloc_refuse_at(struct alloc_req *r, const char *base, const char *why, int level)
 {
 	atomic_fetch_add(&sipdb_stats.alloc_refused, 1);
-	fd_log(level, "mig_sipdb: %s allocation for '%s' (realm '%s') refused: %s",
-	       mig_dir_name(r->dir), r->impi, r->realm, why);
+	if (level >= fd_g_debug_lvl) /* fd_log takes its mutex before it looks */
+		fd_log(level, "mig_sipdb: %s allocation for '%s' (realm '%s') refused: %s",
+		       mig_dir_name(r->dir), r->impi, r->realm, why);
 	return sipdb_answer_error(r->msg, base, 0, (char *)why, NULL, NULL);
 }
 

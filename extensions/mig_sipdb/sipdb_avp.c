@@ -283,9 +283,9 @@ int sipdb_req_ident(struct msg **msg, struct dict_object *model, char *buf, int 
 	return rc;
 }
 
-/* 1 if a is an AVP of d's code and vendor, parsed with the dictionary or
- * not (its header says; *h is set either way). */
-int sipdb_avp_is(struct avp *a, const struct dict_avp_data *d, struct avp_hdr **h)
+/* By the header, which an AVP has whether or not it was parsed with the
+ * dictionary (a model it may lack). */
+static int sipdb_avp_is(struct avp *a, const struct dict_avp_data *d, struct avp_hdr **h)
 {
 	if (fd_msg_avp_hdr(a, h))
 		return 0;

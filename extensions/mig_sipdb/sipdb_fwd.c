@@ -406,12 +406,6 @@ static int fwd_build_request(struct msg *r, const struct sipdb_hop *hop, struct 
 
 /* ---- the answer A ------------------------------------------------------ */
 
-/* 1 for a success answer (Result-Code or Experimental-Result-Code 2xxx). */
-static int fwd_success(struct msg *ans)
-{
-	return sipdb_answer_code(ans) / 1000 == 2;
-}
-
 /* Map the answer's User-Data from what the next hop knows to what the
  * asker knows: EBADMSG when it cannot be. */
 static int fwd_user_data(struct fwd_ctx *c, struct msg *u)
@@ -581,9 +575,8 @@ static void fwd_refuse_answer(struct fwd_ctx *c, struct msg **u, const char *why
 
 /* A protocol error (3xxx: the next hop unreachable, too busy) is passed on
  * as it is, but said: it means a link or a system is down. */
-static void fwd_log_protocol_error(const struct fwd_ctx *c, struct msg *u)
+static void fwd_log_protocol_error(const struct fwd_ctx *c, struct msg *u, uint32_t code)
 {
-	uint32_t code = sipdb_answer_code(u);
 	const char *text;
 	size_t len;
 
@@ -596,7 +589,8 @@ static void fwd_log_protocol_error(const struct fwd_ctx *c, struct msg *u)
 
 static void fwd_deliver(struct fwd_ctx *c, struct msg **u)
 {
-	int ok = fwd_success(*u);
+	uint32_t code = sipdb_answer_code(*u); /* Result- or Experimental-Result-Code */
+	int ok = code / 1000 == 2;
 	const char *why = c->check_answer ? c->check_answer(c->req, *u) : NULL;
 	int rc = why ? 0 : fwd_user_data(c, *u);
 
@@ -611,7 +605,7 @@ static void fwd_deliver(struct fwd_ctx *c, struct msg **u)
 		fwd_answer_unreachable(c, "the answer could not be rewritten");
 		return;
 	}
-	fwd_log_protocol_error(c, *u);
+	fwd_log_protocol_error(c, *u, code);
 	c->req = NULL; /* now owned by the answer */
 	CHECK_FCT_DO(fd_msg_send(u, NULL, NULL), );
 	if (ok && c->note && c->binding_id)
@@ -670,12 +664,10 @@ static int fwd_read_init(void)
 }
 
 /* 1 if the rewrite reads or replaces a: one of fwd_read, User-Data when the
- * hop maps it, or one of the hop's stripped AVPs. */
-static int fwd_answer_reads(const struct fwd_ctx *c, struct avp *a)
+ * hop maps it, or one of w's keys (the hop's stripped AVPs). */
+static int fwd_answer_reads(const struct fwd_ctx *c, const struct fwd_wire *w, struct avp *a)
 {
-	struct dict_object **const *strip;
 	struct avp_hdr *h;
-	struct fwd_key k;
 	uint32_t vendor;
 	size_t i;
 
@@ -687,8 +679,8 @@ static int fwd_answer_reads(const struct fwd_ctx *c, struct avp *a)
 			return 1;
 	if (c->user_data && fwd_key_is(&fwd_read_user_data, h->avp_code, vendor))
 		return 1;
-	for (strip = c->strip_ans; strip && *strip; strip++)
-		if (fwd_key_of(**strip, &k) == 0 && fwd_key_is(&k, h->avp_code, vendor))
+	for (i = 0; i < w->nstrip; i++)
+		if (fwd_key_is(&w->strip[i], h->avp_code, vendor))
 			return 1;
 	return 0;
 }
@@ -705,19 +697,39 @@ static int fwd_answer_reads(const struct fwd_ctx *c, struct avp *a)
  */
 static int fwd_parse_answer(struct fwd_ctx *c, struct msg *u)
 {
+	struct fwd_wire w = { 0 };
 	struct avp *a, *next;
 
 	c->partial = 1;
+	CHECK_FCT(fwd_strip_keys(&w, c->strip_ans));
 	CHECK_FCT(fd_msg_browse(u, MSG_BRW_FIRST_CHILD, &a, NULL));
 	for (; a; a = next) {
 		CHECK_FCT(fd_msg_browse(a, MSG_BRW_NEXT, &next, NULL));
-		if (!fwd_answer_reads(c, a))
+		if (!fwd_answer_reads(c, &w, a))
 			continue;
 		if (fd_msg_parse_dict(a, fd_g_config->cnf_dict, NULL))
 			return EBADMSG;
 		CHECK_FCT(fwd_drop_empty_unknown(a));
 	}
 	return 0;
+}
+
+/* Our context when m is a forwarded request F of ours, or an answer to one;
+ * NULL for any other message. */
+static struct fwd_ctx *fwd_ctx_of(struct msg *m)
+{
+	void (*cb)(void *, struct msg **) = NULL;
+	struct msg_hdr *h;
+	struct msg *f = m;
+	void *c = NULL;
+
+	if (!m || fd_msg_hdr(m, &h))
+		return NULL;
+	if (!(h->msg_flags & CMD_FLAG_REQUEST) && (fd_msg_answ_getq(m, &f) || !f))
+		return NULL;
+	if (fd_msg_anscb_get(f, &cb, NULL, &c) || cb != fwd_answer_cb)
+		return NULL;
+	return c;
 }
 
 /*
@@ -730,14 +742,11 @@ static int fwd_parse_answer(struct fwd_ctx *c, struct msg *u)
  */
 int sipdb_fwd_answer_route(void *unused, struct msg **u)
 {
-	void (*cb)(void *, struct msg **) = NULL;
-	struct msg *f = NULL;
-	void *c = NULL;
+	struct fwd_ctx *c = fwd_ctx_of(*u);
 	int rc;
 
 	(void)unused;
-	if (fd_msg_answ_getq(*u, &f) || !f || fd_msg_anscb_get(f, &cb, NULL, &c) ||
-	    cb != fwd_answer_cb || !c)
+	if (!c)
 		return 0;
 	rc = fwd_parse_answer(c, *u);
 	fwd_finish(c, u, rc ? "the answer does not parse with the dictionary" : NULL);
@@ -789,17 +798,15 @@ static void fwd_expire_cb(void *data, DiamId_t sentto, size_t len, struct msg **
 static void fwd_drop_hook(enum fd_hook_type type, struct msg *msg, struct peer_hdr *peer,
                           void *other, struct fd_hook_permsgdata *pmd, void *regdata)
 {
-	void (*cb)(void *, struct msg **) = NULL;
+	struct fwd_ctx *c = fwd_ctx_of(msg);
 	struct msg *f = msg;
-	struct msg_hdr *h = NULL;
-	struct fwd_ctx *c = NULL;
 
 	(void)type, (void)peer, (void)pmd, (void)regdata;
 	fd_log_error("mig_sipdb: freeDiameter discarded a message: %s", other ? (char *)other : "");
-	if (!msg || fd_msg_hdr(msg, &h) ||
-	    (!(h->msg_flags & CMD_FLAG_REQUEST) && (fd_msg_answ_getq(msg, &f) || !f)) ||
-	    fd_msg_anscb_get(f, &cb, NULL, (void **)&c) || cb != fwd_answer_cb || !c)
+	if (!c)
 		return;
+	if (fd_msg_answ_getq(msg, &f) || !f)
+		f = msg; /* msg is F itself */
 	fd_msg_anscb_reset(f, 1, 1);
 	pthread_mutex_lock(&fwd_lock);
 	c->dropped = 1;

@@ -66,8 +66,8 @@ struct limit_partner {
 static struct limit_partner *limit_partners; /* parallel to sipdb_conf->partners */
 static atomic_ulong limit_inflight;          /* forwarded, not yet answered */
 static atomic_ulong limit_overload[LIMIT_NKINDS]; /* refused for max_inflight, max_queue_ms */
-static unsigned long limit_overload_audited[LIMIT_NKINDS];
-static unsigned long limit_counted[LIMIT_NKINDS]; /* added to the store's counters */
+static unsigned long limit_counted[LIMIT_NKINDS]; /* added to the store's counters
+                                                      (and audited, for overload) */
 
 static struct limit_partner *limit_of(const struct mig_partner_conf *p)
 {
@@ -375,8 +375,8 @@ static int limit_write(mig_store_t *st, unsigned long (*now)[LIMIT_NKINDS],
 		if (d[LIMIT_RPS] || d[LIMIT_BINDINGS])
 			rc = limit_audit(st, sipdb_conf->partners[i].realm, d, &sipdb_conf->partners[i]);
 	}
-	d[LIMIT_INFLIGHT] = total[LIMIT_INFLIGHT] - limit_overload_audited[LIMIT_INFLIGHT];
-	d[LIMIT_QUEUE] = total[LIMIT_QUEUE] - limit_overload_audited[LIMIT_QUEUE];
+	d[LIMIT_INFLIGHT] = total[LIMIT_INFLIGHT] - limit_counted[LIMIT_INFLIGHT];
+	d[LIMIT_QUEUE] = total[LIMIT_QUEUE] - limit_counted[LIMIT_QUEUE];
 	if (rc == MIG_OK && (d[LIMIT_INFLIGHT] || d[LIMIT_QUEUE]))
 		rc = limit_audit(st, NULL, d, NULL);
 	for (k = 0; rc == MIG_OK && k < LIMIT_NKINDS; k++)
@@ -419,7 +419,6 @@ void sipdb_limit_flush(mig_store_t *st)
 	if (memcmp(total, limit_counted, sizeof(total)) && limit_commit(st, now, total) == MIG_OK) {
 		for (i = 0; i < sipdb_conf->n_partners; i++)
 			memcpy(limit_partners[i].audited, now[i], sizeof(now[i]));
-		memcpy(limit_overload_audited, total, sizeof(total));
 		memcpy(limit_counted, total, sizeof(total));
 	}
 	free(now);

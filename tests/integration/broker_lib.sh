@@ -39,6 +39,7 @@
 #                             are OPEN
 #   mb_alice_k, mb_alice_opc  the subscriber's keys (TS 35.208 test set 1)
 #   mb_sql NAME SQL           run SQL on broker NAME's store (brka, brkb)
+#   mb_counter_is NAME LIST N its counters in LIST add up to N
 #   mb_push CMD IMPI          have A's HSS send a PPR or RTR (CMD ppr, rtr)
 #   mb_border_msgs NAME PEER  the messages (dbg_msg_dumps blocks, cxc_dump)
 #                             instance NAME exchanged with PEER
@@ -180,6 +181,13 @@ mb_push()
 mb_sql()
 {
 	sqlite3 -cmd ".timeout 5000" "$MIG_TMP/$1.db" "$2"
+}
+
+# Broker NAME's counters COUNTERS (an SQL list: "'busy.queue', ...") add up
+# to N (for mig_wait_for: the writer thread flushes them about once a second).
+mb_counter_is()
+{
+	test "$(mb_sql "$1" "select coalesce(sum(value), 0) from counters where name in ($2)")" = "$3"
 }
 
 mb_border_msgs()

@@ -63,8 +63,7 @@ mig_check "b.test meanwhile: every MAR answered 2001" \
 
 # ---- audit rows and counters, written by the writer thread within ~1 s
 counters() { mb_sql brka "select coalesce(sum(value), 0) from counters where name = '$1'"; }
-mig_check "busy.rps counts every refused MAR" mig_wait_for 10 sh -c \
-	"test \"\$(sqlite3 -cmd '.timeout 5000' '$MIG_TMP/brka.db' \"select value from counters where name = 'busy.rps'\")\" = $busy"
+mig_check "busy.rps counts every refused MAR" mig_wait_for 10 mb_counter_is brka "'busy.rps'" "$busy"
 mig_check "busy.bindings counts the refused allocation" test "$(counters busy.bindings)" = 1
 "$top_builddir/src/migctl/migctl" --db "$MIG_TMP/brka.db" --json stats > "$MIG_TMP/stats.json"
 mig_check "migctl stats shows them" \

@@ -115,7 +115,7 @@ mig_check "... B keeps no forwarded request past the deadline" \
 	mig_wait_for $(((DEADLINE_MS + 2999) / 1000 + 2)) drained brkb
 mar_once
 mig_check "... with A down, a single MAR gets 3002 at once (< 1 s)" \
-	sh -c "jq -e '.result_code == 3002' '$CXC_OUT' >/dev/null && [ $CXC_MS -lt 1000 ]"
+	sh -c "jq -e '.result_code == 3002' '$CXC_OUT' >/dev/null" && cxc_took 0 999
 t0=$(cxc__ms)
 mig_fd_start brka
 mig_fd_wait_ready brka || mig_fail "brka did not restart"
@@ -130,6 +130,7 @@ echo "# figure: A's broker was down $(( $(cxc__ms) - stop_ms )) ms in all"
 load_start 3000
 load_flowing
 apid=$(cat "$MIG_TMP/brka.pid")
+mark=$(mig_fd_log_mark brkb) # case 1 may have logged the same line
 kill -STOP "$apid"
 load_wait
 load_figure "A's broker hung (SIGSTOP) mid-load, 3000 MARs"
@@ -137,7 +138,7 @@ load_checks "A's broker hung mid-load"
 mig_check "... B answered 3002 at its deadline for those in flight" \
 	load_json ".latency_ms.max >= $((DEADLINE_MS - 100))"
 mig_check "... B says the deadline passed" \
-	mig_fd_wait_log brkb "MAR brokered to the primary system: no answer before the deadline" 5
+	mig_fd_wait_log brkb "MAR brokered to the primary system: no answer before the deadline" 5 "$mark"
 mig_check "... B keeps no forwarded request past the deadline" \
 	mig_wait_for $(((DEADLINE_MS + 2999) / 1000 + 2)) drained brkb
 kill -CONT "$apid"
@@ -166,12 +167,13 @@ mig_check "A's HSS back: MARs through B succeed again within $RECOVER_S s" test 
 load_start 3000
 load_flowing
 hpid=$(cat "$MIG_TMP/hssa.pid")
+mark=$(mig_fd_log_mark brka) # case 3 may have logged the same line
 kill -STOP "$hpid"
 load_wait
 load_figure "A's HSS hung (SIGSTOP) mid-load, 3000 MARs"
 load_checks "A's HSS hung mid-load"
 mig_check "... A says its HSS did not answer by the deadline" \
-	mig_fd_wait_log brka "MAR for a migrated user, to the local HSS: no answer before the deadline" 5
+	mig_fd_wait_log brka "MAR for a migrated user, to the local HSS: no answer before the deadline" 5 "$mark"
 mig_check "... A keeps no forwarded request past the deadline" mig_wait_for 6 drained brka
 mig_check "... nor does B" mig_wait_for 6 drained brkb
 kill -CONT "$hpid"

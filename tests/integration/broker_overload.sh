@@ -47,8 +47,8 @@ sleep 1
 mar_c 50 4
 mig_check "after: 50 MARs, all 2001" all_2001 50
 
-mig_check "busy.inflight and busy.queue count every 3004" mig_wait_for 10 sh -c \
-	"test \"\$(sqlite3 -cmd '.timeout 5000' '$MIG_TMP/brka.db' \"select sum(value) from counters where name in ('busy.inflight', 'busy.queue')\")\" = $busy"
+mig_check "busy.inflight and busy.queue count every 3004" \
+	mig_wait_for 10 mb_counter_is brka "'busy.inflight', 'busy.queue'" "$busy"
 echo "# $(mb_sql brka "select group_concat(name || ' ' || value, ', ') from counters where name like 'busy.%'")"
 rows=$(mb_sql brka "select count(*) from audit where action = 'too-busy'")
 sum=$(mb_sql brka "select detail from audit where action = 'too-busy' and realm is null" |

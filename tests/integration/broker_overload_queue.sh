@@ -32,8 +32,7 @@ sleep 1
 mar_c 50 4
 mig_check "after: 50 MARs, all 2001" \
 	jq -e '[.answered, .lost, .result_codes."2001"] == [50, 0, 50]' "$CXC_OUT"
-mig_check "busy.queue counts every 3004" mig_wait_for 10 sh -c \
-	"test \"\$(sqlite3 -cmd '.timeout 5000' '$MIG_TMP/brka.db' \"select value from counters where name = 'busy.queue'\")\" = $busy"
+mig_check "busy.queue counts every 3004" mig_wait_for 10 mb_counter_is brka "'busy.queue'" "$busy"
 mig_check "the in-flight bound was not used" \
 	test "$(mb_sql brka "select count(*) from counters where name = 'busy.inflight' and value > 0")" = 0
 mig_pass

@@ -71,8 +71,9 @@
 #                              1 if the daemon exits or time runs out
 #   mig_fd_wait_open NAME PEER_IDENTITY [SECS]
 #                              wait until NAME logs PEER_IDENTITY in OPEN
-#   mig_fd_wait_log NAME REGEX [SECS]
-#                              wait for a line matching REGEX (grep -E)
+#   mig_fd_wait_log NAME REGEX [SECS [MARK]]
+#                              wait for a line matching REGEX (grep -E),
+#                              after line MARK (from mig_fd_log_mark NAME)
 #   mig_fd_stop NAME [SECS]    SIGTERM, SIGKILL after SECS; sets MIG_RC to
 #                              the daemon's exit status; 0 if it was 0
 #   mig_fd_run NAME [SECS]     run the daemon in the foreground for a test
@@ -525,12 +526,18 @@ mig_fd_wait_ready()
 
 mig__log_has()
 {
-	grep -Eq -- "$2" "$(mig__file "$1" log)" 2>/dev/null
+	tail -n +"$((${3:-0} + 1))" "$(mig__file "$1" log)" 2>/dev/null | grep -Eq -- "$2"
+}
+
+# How many lines NAME's log has now: a mark for mig_fd_wait_log.
+mig_fd_log_mark()
+{
+	wc -l < "$(mig__file "$1" log)"
 }
 
 mig_fd_wait_log()
 {
-	mig_wait_for "${3:-$MIG_TIMEOUT}" mig__log_has "$1" "$2" && return 0
+	mig_wait_for "${3:-$MIG_TIMEOUT}" mig__log_has "$1" "$2" "${4:-0}" && return 0
 	echo "$1: no log line matching '$2' after ${3:-$MIG_TIMEOUT} s"
 	return 1
 }
