@@ -214,6 +214,21 @@ static int fwd_key_is(const struct fwd_key *k, uint32_t code, uint32_t vendor)
 }
 
 /* Append one AVP: header, value, zero padding. */
+/* Room for need more bytes in F's buffer.  Replaced identities and our own
+ * AVPs can make F longer than R by more than the first allocation's spare. */
+static int fwd_reserve(struct fwd_wire *w, size_t need)
+{
+	uint8_t *nb;
+
+	if (w->len + need <= w->cap)
+		return 0;
+	if (!(nb = realloc(w->b, (w->len + need) * 2)))
+		return ENOMEM;
+	w->b = nb;
+	w->cap = (w->len + need) * 2;
+	return 0;
+}
+
 static int fwd_put_avp(struct fwd_wire *w, uint32_t code, uint8_t flags, uint32_t vendor,
                        const void *val, size_t len)
 {
@@ -222,14 +237,7 @@ static int fwd_put_avp(struct fwd_wire *w, uint32_t code, uint8_t flags, uint32_
 
 	if (hlen + len > 0xffffff)
 		return EINVAL;
-	if (w->len + need > w->cap) {
-		uint8_t *nb = realloc(w->b, (w->len + need) * 2);
-
-		if (!nb)
-			return ENOMEM;
-		w->b = nb;
-		w->cap = (w->len + need) * 2;
-	}
+	CHECK_FCT(fwd_reserve(w, need));
 	n = htonl(code);
 	memcpy(w->b + w->len, &n, 4);
 	n = htonl((uint32_t)(hlen + len));
@@ -304,8 +312,7 @@ static int fwd_copy_avp(struct fwd_wire *w, const struct sipdb_hop *hop, const u
 		return fwd_put_str(w, &w->impu, flags, hop->fwd.impu);
 	if (fwd_key_is(&w->server_name, code, vendor) && hop->server_name && hop->server_name[0])
 		return fwd_put_str(w, &w->server_name, flags, hop->server_name);
-	if (w->len + tot > w->cap)
-		return ENOSPC;
+	CHECK_FCT(fwd_reserve(w, tot));
 	memcpy(w->b + w->len, p, tot);
 	w->len += tot;
 	return 0;
