@@ -1,14 +1,15 @@
 /*
  * dict_cx: the Cx/Dx application (3GPP TS 29.229) for freeDiameter 1.2.1,
- * on top of the stock dict_dcca_3gpp.
+ * on its own or on top of the stock dict_dcca_3gpp.
  *
- * dict_dcca_3gpp 1.2.1 already defines most Cx AVPs (600-653, vendor 10415)
- * but no Cx application, no commands 300-305 and no rule for any Cx grouped
- * AVP.  This extension adds exactly what is missing, in three steps that
- * each live in their own file:
+ * freeDiameter 1.2.1 has no Cx application, no commands 300-305 and no
+ * rule for any Cx grouped AVP; its dict_dcca_3gpp defines most Cx AVPs
+ * among some 700 others.  This extension defines whatever of Cx is not in
+ * the dictionary yet, in three steps that each live in their own file:
  *
- *   dict_cx_avps.c    AVPs of current TS 29.229 that 1.2.1 lacks, and the
- *                     base (vendor 0) and ETSI AVPs the commands carry;
+ *   dict_cx_avps.c    the 3GPP vendor and every AVP the commands carry
+ *                     that the base dictionary lacks (Cx, and the IETF and
+ *                     ETSI AVPs the Cx groups name);
  *   dict_cx_groups.c  the rules of every grouped AVP the commands carry;
  *   dict_cx_cmds.c    the application and the six command pairs with their
  *                     ABNF (TS 29.229 clause 6.1).
@@ -126,7 +127,7 @@ struct dcx_cmd_def {
 };
 
 /* dict_cx_util.c: the table helpers. */
-int dcx_vendor_ensure(vendor_id_t id, const char *name, int may_create);
+int dcx_vendor_ensure(vendor_id_t id, const char *name);
 int dcx_avp_find(vendor_id_t vendor, const char *name, struct dict_object **avp);
 void dcx_avp_cache_free(void);
 int dcx_avps_define(const struct dcx_avp_def *defs, size_t n, struct dcx_stats *st);

@@ -82,7 +82,7 @@ int dcx_alloc_init(struct dcx_stats *st)
 {
 	struct dict_object *app = NULL;
 
-	CHECK_FCT(dcx_vendor_ensure(DCX_VENDOR_MIG, "migbroker (RFC 5612 documentation)", 1));
+	CHECK_FCT(dcx_vendor_ensure(DCX_VENDOR_MIG, "migbroker (RFC 5612 documentation)"));
 	CHECK_FCT(dcx_avps_define(alloc_avps, DCX_COUNT(alloc_avps), st));
 	CHECK_FCT(dcx_app_ensure(DCX_APP_ALLOC, DCX_VENDOR_MIG, "migbroker allocation", &app));
 	CHECK_FCT(dcx_cmds_check(alloc_cmds, DCX_COUNT(alloc_cmds)));

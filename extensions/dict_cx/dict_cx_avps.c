@@ -1,21 +1,98 @@
 /*
- * dict_cx_avps.c: the AVPs the Cx commands carry that freeDiameter 1.2.1
- * does not define.
+ * dict_cx_avps.c: every AVP the Cx commands carry that the base
+ * dictionary does not define.
  *
- * 1.2.1's dict_dcca_3gpp follows TS 29.229 v11.2 and stops at LIA-Flags
- * (653).  Everything below is added only when its code is still free, so
- * a newer dict_dcca_3gpp that already has some of these is fine; an
- * existing definition that differs from ours is kept and logged.
+ * dict_cx stands alone: with nothing but freeDiameter's base dictionary
+ * loaded before it, it defines the 3GPP vendor, the Cx AVPs of TS 29.229
+ * v11.2 (600-653, as 1.2.1's dict_dcca_3gpp has them), the newer ones
+ * (654-666), and the few IETF AVPs the Cx groups name (NASREQ's Framed-*,
+ * RFC 4740's Digest-*, DRMP, overload and load).  Every definition is
+ * added only when its code is still free, so dict_cx also loads after the
+ * stock chain dict_nasreq, dict_dcca, dict_dcca_3gpp (whatever they define
+ * is "present"; an existing definition that differs from ours is kept and
+ * logged).  Alone is what doc/configuration.md recommends: dict_dcca_3gpp
+ * puts some 700 other 3GPP AVPs in front of the Cx ones in freeDiameter's
+ * per-vendor lists, which every AVP lookup by code walks (the bench found
+ * those walks at a tenth of a broker's dispatch thread).
  *
- * Flags, from TS 29.229 table 6.3.1: from 635 on, Cx AVPs have V set and M
- * "must not" (freeDiameter: mask M|V, value V).  The base AVPs follow
- * their RFCs: DRMP (RFC 7944) M and V must not; the overload control
- * (RFC 7683) and load (RFC 8583) AVPs V must not, M left to the
- * application.  Line-Identifier is ETSI's (vendor 13019), V must, M may.
+ * Flags, from TS 29.229 table 6.3.1: up to 634 as 1.2.1 has them; from 635
+ * on, Cx AVPs have V set and M "must not" (freeDiameter: mask M|V, value
+ * V).  The base AVPs follow their RFCs: DRMP (RFC 7944) M and V must not;
+ * the overload control (RFC 7683) and load (RFC 8583) AVPs V must not, M
+ * left to the application.  Line-Identifier is ETSI's (vendor 13019), V
+ * must, M may.  The enumerated Cx AVPs get their type (named as 1.2.1
+ * names it) but no constants: values show as numbers in message dumps.
  */
 #include "dict_cx.h"
 
 #define M_V     (AVP_FLAG_MANDATORY | AVP_FLAG_VENDOR)
+
+/* TS 29.229 v11.2, the Cx AVPs of 1.2.1's dict_dcca_3gpp. */
+static const struct dcx_avp_def cx_v11_avps[] = {
+	{ TGPP, 600, "Visited-Network-Identifier",           AVP_TYPE_OCTETSTRING, NULL,          M_V, M_V },
+	{ TGPP, 601, "Public-Identity",                      AVP_TYPE_OCTETSTRING, "UTF8String",  M_V, M_V },
+	{ TGPP, 602, "Server-Name",                          AVP_TYPE_OCTETSTRING, "UTF8String",  M_V, M_V },
+	{ TGPP, 603, "Server-Capabilities",                  AVP_TYPE_GROUPED,     NULL,          M_V, M_V },
+	{ TGPP, 604, "Mandatory-Capability",                 AVP_TYPE_UNSIGNED32,  NULL,          M_V, M_V },
+	{ TGPP, 605, "Optional-Capability",                  AVP_TYPE_UNSIGNED32,  NULL,          M_V, M_V },
+	{ TGPP, 606, "User-Data",                            AVP_TYPE_OCTETSTRING, NULL,          M_V, M_V },
+	{ TGPP, 607, "SIP-Number-Auth-Items",                AVP_TYPE_UNSIGNED32,  NULL,          M_V, M_V },
+	{ TGPP, 608, "SIP-Authentication-Scheme",            AVP_TYPE_OCTETSTRING, "UTF8String",  M_V, M_V },
+	{ TGPP, 609, "SIP-Authenticate",                     AVP_TYPE_OCTETSTRING, NULL,          M_V, M_V },
+	{ TGPP, 610, "SIP-Authorization",                    AVP_TYPE_OCTETSTRING, NULL,          M_V, M_V },
+	{ TGPP, 611, "SIP-Authentication-Context",           AVP_TYPE_OCTETSTRING, NULL,          M_V, M_V },
+	{ TGPP, 612, "SIP-Auth-Data-Item",                   AVP_TYPE_GROUPED,     NULL,          M_V, M_V },
+	{ TGPP, 613, "SIP-Item-Number",                      AVP_TYPE_UNSIGNED32,  NULL,          M_V, M_V },
+	{ TGPP, 614, "Server-Assignment-Type",               AVP_TYPE_INTEGER32,
+	  "3GPP/Enumerated(Server-Assignment-Type)",                                            M_V, M_V },
+	{ TGPP, 615, "Deregistration-Reason",                AVP_TYPE_GROUPED,     NULL,          M_V, M_V },
+	{ TGPP, 616, "Reason-Code",                          AVP_TYPE_INTEGER32,
+	  "3GPP/Enumerated(Reason-Code)",                                                       M_V, M_V },
+	{ TGPP, 617, "Reason-Info",                          AVP_TYPE_OCTETSTRING, "UTF8String",  M_V, M_V },
+	{ TGPP, 618, "Charging-Information",                 AVP_TYPE_GROUPED,     NULL,          M_V, M_V },
+	{ TGPP, 619, "Primary-Event-Charging-Function-Name", AVP_TYPE_OCTETSTRING, "DiameterURI", M_V, M_V },
+	{ TGPP, 620, "Secondary-Event-Charging-Function-Name", AVP_TYPE_OCTETSTRING, "DiameterURI", M_V, M_V },
+	{ TGPP, 621, "Primary-Charging-Collection-Function-Name", AVP_TYPE_OCTETSTRING, "DiameterURI", M_V, M_V },
+	{ TGPP, 622, "Secondary-Charging-Collection-Function-Name", AVP_TYPE_OCTETSTRING, "DiameterURI", M_V, M_V },
+	{ TGPP, 623, "User-Authorization-Type",              AVP_TYPE_INTEGER32,
+	  "3GPP/Enumerated(User-Authorization-Type)",                                           M_V, M_V },
+	{ TGPP, 624, "User-Data-Already-Available",          AVP_TYPE_INTEGER32,
+	  "3GPP/Enumerated(User-Data-Already-Available)",                                       M_V, M_V },
+	{ TGPP, 625, "Confidentiality-Key",                  AVP_TYPE_OCTETSTRING, NULL,          M_V, M_V },
+	{ TGPP, 626, "Integrity-Key",                        AVP_TYPE_OCTETSTRING, NULL,          M_V, M_V },
+	{ TGPP, 628, "Supported-Features",                   AVP_TYPE_GROUPED,     NULL,
+	  AVP_FLAG_VENDOR, AVP_FLAG_VENDOR },
+	{ TGPP, 629, "Feature-List-ID",                      AVP_TYPE_UNSIGNED32,  NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 630, "Feature-List",                         AVP_TYPE_UNSIGNED32,  NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 631, "Supported-Applications",               AVP_TYPE_GROUPED,     NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 632, "Associated-Identities",                AVP_TYPE_GROUPED,     NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 633, "Originating-Request",                  AVP_TYPE_INTEGER32,
+	  "3GPP/Enumerated(Originating-Request)",                                               M_V, M_V },
+	{ TGPP, 634, "Wildcarded-Public-Identity",           AVP_TYPE_OCTETSTRING, "UTF8String",  M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 635, "SIP-Digest-Authenticate",              AVP_TYPE_GROUPED,     NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 636, "Wildcarded-IMPU",                      AVP_TYPE_OCTETSTRING, "UTF8String",  M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 637, "UAR-Flags",                            AVP_TYPE_UNSIGNED32,  NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 638, "Loose-Route-Indication",               AVP_TYPE_INTEGER32,
+	  "3GPP/Enumerated(Loose-Route-Indication)",                                            M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 639, "SCSCF-Restoration-Info",               AVP_TYPE_GROUPED,     NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 640, "Path",                                 AVP_TYPE_OCTETSTRING, NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 641, "Contact",                              AVP_TYPE_OCTETSTRING, NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 642, "Subscription-Info",                    AVP_TYPE_GROUPED,     NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 643, "Call-ID-SIP-Header",                   AVP_TYPE_OCTETSTRING, NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 644, "From-SIP-Header",                      AVP_TYPE_OCTETSTRING, NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 645, "To-SIP-Header",                        AVP_TYPE_OCTETSTRING, NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 646, "Record-Route",                         AVP_TYPE_OCTETSTRING, NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 647, "Associated-Registered-Identities",     AVP_TYPE_GROUPED,     NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 648, "Multiple-Registration-Indication",     AVP_TYPE_INTEGER32,
+	  "3GPP/Enumerated(Multiple-Registration-Indication)",                                  M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 649, "Restoration-Info",                     AVP_TYPE_GROUPED,     NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 650, "Session-Priority",                     AVP_TYPE_INTEGER32,
+	  "3GPP/Enumerated(Session-Priority)",                                                  M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 651, "Identity-with-Emergency-Registration", AVP_TYPE_GROUPED,     NULL,          M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 652, "Priviledged-Sender-Indication",        AVP_TYPE_INTEGER32,
+	  "3GPP/Enumerated(Priviledged-Sender-Indication)",                                     M_V, AVP_FLAG_VENDOR },
+	{ TGPP, 653, "LIA-Flags",                            AVP_TYPE_UNSIGNED32,  NULL,          M_V, AVP_FLAG_VENDOR },
+};
 
 /* TS 29.229 AVPs newer than v11.2 (all "V", M must not). */
 static const struct dcx_avp_def cx_avps[] = {
@@ -72,6 +149,14 @@ static const struct dcx_avp_def digest_avps[] = {
 	{ BASE, 121, "Digest-HA1",       AVP_TYPE_OCTETSTRING, "UTF8String", M_V, AVP_FLAG_MANDATORY },
 };
 
+/* NASREQ (RFC 7155) AVPs that SIP-Auth-Data-Item may carry, as
+ * dict_nasreq defines them (M must, V must not). */
+static const struct dcx_avp_def nasreq_avps[] = {
+	{ BASE, 8,  "Framed-IP-Address",   AVP_TYPE_OCTETSTRING, NULL, M_V, AVP_FLAG_MANDATORY },
+	{ BASE, 96, "Framed-Interface-Id", AVP_TYPE_UNSIGNED64,  NULL, M_V, AVP_FLAG_MANDATORY },
+	{ BASE, 97, "Framed-IPv6-Prefix",  AVP_TYPE_OCTETSTRING, NULL, M_V, AVP_FLAG_MANDATORY },
+};
+
 /* SIP-Auth-Data-Item may carry the fixed broadband line of the user. */
 static const struct dcx_avp_def etsi_avps[] = {
 	{ ETSI, 500, "Line-Identifier", AVP_TYPE_OCTETSTRING, NULL, AVP_FLAG_VENDOR, AVP_FLAG_VENDOR },
@@ -94,11 +179,12 @@ static const struct dcx_enum_def enums[] = {
 
 int dcx_avps_init(struct dcx_stats *st)
 {
-	/* 3GPP comes from dict_dcca_3gpp (our dependency), ETSI maybe not. */
-	CHECK_FCT(dcx_vendor_ensure(DCX_VENDOR_3GPP, "3GPP", 0));
-	CHECK_FCT(dcx_vendor_ensure(DCX_VENDOR_ETSI, "ETSI", 1));
+	CHECK_FCT(dcx_vendor_ensure(DCX_VENDOR_3GPP, "3GPP"));
+	CHECK_FCT(dcx_vendor_ensure(DCX_VENDOR_ETSI, "ETSI"));
 
+	CHECK_FCT(dcx_avps_define(cx_v11_avps, DCX_COUNT(cx_v11_avps), st));
 	CHECK_FCT(dcx_avps_define(cx_avps, DCX_COUNT(cx_avps), st));
+	CHECK_FCT(dcx_avps_define(nasreq_avps, DCX_COUNT(nasreq_avps), st));
 	CHECK_FCT(dcx_avps_define(base_avps, DCX_COUNT(base_avps), st));
 	CHECK_FCT(dcx_avps_define(digest_avps, DCX_COUNT(digest_avps), st));
 	CHECK_FCT(dcx_avps_define(etsi_avps, DCX_COUNT(etsi_avps), st));

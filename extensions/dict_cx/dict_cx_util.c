@@ -21,11 +21,10 @@
 #define DICT (fd_g_config->cnf_dict)
 
 /*
- * Make sure a vendor exists.  3GPP must come from dict_dcca_3gpp (our
- * declared dependency); ETSI is created when nobody did, under the name
- * Wireshark and most dictionaries use.
+ * Make sure a vendor exists: created, under the name Wireshark and most
+ * dictionaries use, when no dictionary loaded before us did.
  */
-int dcx_vendor_ensure(vendor_id_t id, const char *name, int may_create)
+int dcx_vendor_ensure(vendor_id_t id, const char *name)
 {
 	struct dict_object *vendor = NULL;
 	struct dict_vendor_data data;
@@ -33,11 +32,6 @@ int dcx_vendor_ensure(vendor_id_t id, const char *name, int may_create)
 	CHECK_FCT(fd_dict_search(DICT, DICT_VENDOR, VENDOR_BY_ID, &id, &vendor, 0));
 	if (vendor)
 		return 0;
-	if (!may_create) {
-		LOG_E("dict_cx: vendor %u (%s) is not in the dictionary: load dict_dcca_3gpp.fdx before dict_cx.fdx",
-		      id, name);
-		return ENOENT;
-	}
 	data.vendor_id = id;
 	data.vendor_name = (char *)name;
 	CHECK_FCT(fd_dict_new(DICT, DICT_VENDOR, &data, NULL, NULL));
@@ -141,8 +135,8 @@ static int avp_same(struct dict_object *obj, const struct dcx_avp_def *d)
  * vendor.  A name that is already taken by another code is an error: our
  * rules look AVPs up by name, so they would silently use the wrong one.
  * The derived type (UTF8String, Time, ...) must exist already; enumerated
- * types are created here when missing (their constants come from
- * dcx_enums_define).
+ * types ("Enumerated(DRMP)", "3GPP/Enumerated(Reason-Code)") are created
+ * here when missing (their constants, if any, come from dcx_enums_define).
  */
 int dcx_avps_define(const struct dcx_avp_def *defs, size_t n, struct dcx_stats *st)
 {
@@ -178,7 +172,7 @@ int dcx_avps_define(const struct dcx_avp_def *defs, size_t n, struct dcx_stats *
 
 		if (d->type_name) {
 			CHECK_FCT(fd_dict_search(DICT, DICT_TYPE, TYPE_BY_NAME, d->type_name, &type, 0));
-			if (!type && !strncmp(d->type_name, "Enumerated(", 11)) {
+			if (!type && strstr(d->type_name, "Enumerated(")) {
 				struct dict_type_data tdata;
 				memset(&tdata, 0, sizeof(tdata));
 				tdata.type_base = d->base;

@@ -38,8 +38,8 @@ static int dict_find(const struct dict_ref *r)
 		rc = fd_dict_search(fd_g_config->cnf_dict, DICT_APPLICATION, APPLICATION_BY_ID,
 		                    &r->code, r->obj, ENOENT);
 	if (rc)
-		fd_log_error("mig_sipdb: dictionary object '%s' not found: load dict_dcca_3gpp.fdx "
-		             "and dict_cx.fdx before mig_sipdb.fdx", r->name);
+		fd_log_error("mig_sipdb: dictionary object '%s' not found: load dict_cx.fdx "
+		             "before mig_sipdb.fdx", r->name);
 	return rc;
 }
 

@@ -16,7 +16,6 @@ SRC ?= .
 BUILD ?= .
 CLANG ?= clang-14
 FUZZ_SECONDS ?= 60
-FD_SYSEXTDIR ?= /usr/lib/freeDiameter
 
 OUT = $(BUILD)/tests/fuzz/out
 HARNESSES = fuzz_cx fuzz_udata fuzz_config fuzz_ident
@@ -26,8 +25,7 @@ SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -Wall -Wno-unused-function \
 	-D_GNU_SOURCE -I$(BUILD) -I$(SRC)/src -I$(SRC)/src/migctl \
 	-I$(SRC)/extensions/mig_sipdb -I$(SRC)/tests/fuzz $(shell pkg-config --cflags $(PKGS)) \
-	-DFUZZ_DICT_CX='"$(BUILD)/extensions/dict_cx/.libs/dict_cx.fdx"' \
-	-DFUZZ_FD_EXTDIR='"$(FD_SYSEXTDIR)"'
+	-DFUZZ_DICT_CX='"$(BUILD)/extensions/dict_cx/.libs/dict_cx.fdx"'
 FZ_LIBS = $(shell pkg-config --libs $(PKGS)) -lfdcore -lfdproto -lpthread
 
 names = $(basename $(notdir $(1)))
@@ -76,7 +74,7 @@ run: all
 	    [ ! -d $(SRC)/tests/fuzz/$$d/$$h ] || cp $(SRC)/tests/fuzz/$$d/$$h/* $(OUT)/run/$$h/ 2>/dev/null || true; \
 	  done; \
 	  echo "fuzz: $$h for $(FUZZ_SECONDS) s"; \
-	  FD_SYSEXTDIR=$(FD_SYSEXTDIR) $(OUT)/$$h $(FUZZ_FLAGS) -artifact_prefix=$(OUT)/$$h- \
+	  $(OUT)/$$h $(FUZZ_FLAGS) -artifact_prefix=$(OUT)/$$h- \
 	    $(OUT)/run/$$h >$(OUT)/$$h.log 2>&1 || { tail -n 60 $(OUT)/$$h.log; \
 	    echo "fuzz: $$h FAILED (log $(OUT)/$$h.log)"; exit 1; }; \
 	  grep -E '^(#[0-9]+.*DONE|stat::)' $(OUT)/$$h.log || tail -n 3 $(OUT)/$$h.log; \

@@ -2,8 +2,8 @@
  * fuzz_fd.c: the broker inside a fuzz harness (see fuzz.h).
  *
  * Set-up, once: a temporary directory with a freeDiameter configuration
- * (the dictionary chain dict_nasreq, dict_dcca, dict_dcca_3gpp from the
- * system, dict_cx from the build tree) and a broker configuration; libfdcore
+ * (dict_cx from the build tree, alone, as doc/configuration.md recommends)
+ * and a broker configuration; libfdcore
  * initialised and configured (which loads the dictionaries; no peer, no
  * thread of the core runs); mig_sipdb's own entry point run as freeDiameter
  * would run it; then a few bindings allocated in its store.
@@ -37,9 +37,6 @@
 
 #ifndef FUZZ_DICT_CX
 #define FUZZ_DICT_CX "extensions/dict_cx/.libs/dict_cx.fdx"
-#endif
-#ifndef FUZZ_FD_EXTDIR
-#define FUZZ_FD_EXTDIR "/usr/lib/freeDiameter"
 #endif
 
 unsigned long fz_sent;
@@ -283,21 +280,16 @@ static void fz_cleanup(void)
 		fprintf(stderr, "fuzz: could not remove %s\n", fz_dir);
 }
 
-/* libfdcore configured with the dictionary chain (it loads the .fdx). */
+/* libfdcore configured with our dictionary (it loads the .fdx). */
 static void fz_core(void)
 {
-	const char *ext = getenv("FD_SYSEXTDIR"), *cx = getenv("MIG_FUZZ_DICT_CX");
+	const char *cx = getenv("MIG_FUZZ_DICT_CX");
 	char conf[2048], path[512];
 
-	if (!ext)
-		ext = FUZZ_FD_EXTDIR;
 	snprintf(conf, sizeof(conf),
 	         "Identity = \"" FZ_IDENTITY "\";\nRealm = \"" FZ_REALM "\";\n"
 	         "Port = 0;\nSecPort = 0;\nNo_SCTP;\n"
-	         "LoadExtension = \"%s/dict_nasreq.fdx\";\n"
-	         "LoadExtension = \"%s/dict_dcca.fdx\";\n"
-	         "LoadExtension = \"%s/dict_dcca_3gpp.fdx\";\n"
-	         "LoadExtension = \"%s\";\n", ext, ext, ext, cx ? cx : FUZZ_DICT_CX);
+	         "LoadExtension = \"%s\";\n", cx ? cx : FUZZ_DICT_CX);
 	fz_write("fd.conf", conf, path, sizeof(path));
 	if (fd_core_initialize())
 		fz_die("fd_core_initialize");

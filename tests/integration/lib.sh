@@ -50,8 +50,11 @@
 #   mig_fd_ext NAME FILE [CONF]
 #                              LoadExtension = "FILE" [: "CONF"]; a FILE
 #                              without "/" is taken from $FD_SYSEXTDIR
-#   mig_fd_load_cx_dict NAME   the dictionary chain dict_nasreq, dict_dcca,
-#                              dict_dcca_3gpp, then dict_cx from the build tree
+#   mig_fd_load_cx_dict NAME [alone|chain]
+#                              dict_cx from the build tree: alone (what
+#                              doc/configuration.md recommends), or last
+#                              after the stock chain dict_nasreq, dict_dcca,
+#                              dict_dcca_3gpp; default $MIG_CX_DICT, else alone
 #   mig_fd_peer NAME OTHER [tls]
 #                              ConnectPeer from NAME to the instance OTHER
 #                              (plaintext: No_TLS; port=...; ConnectTo=...);
@@ -94,6 +97,8 @@
 #   MIG_TEST_DEBUG   set: freeDiameterd runs with -dd and logs stay on success
 #   MIG_KEEP_TMP     set: keep $MIG_TMP after a successful test as well
 #   MIG_TIMEOUT      default deadline in seconds for the waits (20)
+#   MIG_CX_DICT      chain: every daemon loads dict_cx after the stock
+#                    dictionary chain instead of alone
 #   MIG_SAN_PRELOAD  set by make check in a --enable-sanitizers build: the
 #                    ASan/UBSan runtimes, preloaded into freeDiameterd (it
 #                    is not instrumented, our extensions are); each daemon
@@ -328,9 +333,15 @@ mig_fd_ext()
 # dict_dcca_3gpp depends on dict_dcca, which depends on dict_nasreq.
 mig_fd_load_cx_dict()
 {
-	mig_fd_ext "$1" dict_nasreq.fdx
-	mig_fd_ext "$1" dict_dcca.fdx
-	mig_fd_ext "$1" dict_dcca_3gpp.fdx
+	case ${2:-${MIG_CX_DICT:-alone}} in
+	alone) ;;
+	chain)
+		mig_fd_ext "$1" dict_nasreq.fdx
+		mig_fd_ext "$1" dict_dcca.fdx
+		mig_fd_ext "$1" dict_dcca_3gpp.fdx
+		;;
+	*) mig_fail "mig_fd_load_cx_dict: '${2:-$MIG_CX_DICT}' is neither alone nor chain" ;;
+	esac
 	mig_fd_ext "$1" "$top_builddir/extensions/dict_cx/.libs/dict_cx.fdx"
 }
 

@@ -3,8 +3,8 @@
 # and mig_test_init.
 #
 #   dict_probe_load NAME CHECKS [LINE...]
-#                                add dict_probe.fdx, after the dictionary
-#                                chain and dict_cx, to the configuration of
+#                                add dict_probe.fdx, after dict_cx (see
+#                                mig_fd_load_cx_dict), to the configuration of
 #                                instance NAME (made with mig_fd_conf), with
 #                                a probe configuration running CHECKS (see
 #                                dict_probe.h) plus the extra LINEs; sets

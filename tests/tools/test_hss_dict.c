@@ -4,9 +4,10 @@
  * share.
  *
  * Applications and commands are found by number, AVPs by name and vendor
- * (the names of dict_dcca_3gpp and dict_cx).  The Digest-* AVPs are looked
- * up under vendor 0: dict_dcca_3gpp 1.2.1 also has vendor-10415 copies of
- * them that go on the wire wrongly (see extensions/dict_cx/dict_cx_avps.c).
+ * (the names of dict_cx and dict_dcca_3gpp).  The Digest-* AVPs are looked
+ * up under vendor 0: dict_dcca_3gpp 1.2.1, when loaded, also has
+ * vendor-10415 copies of them that go on the wire wrongly (see
+ * extensions/dict_cx/dict_cx_avps.c).
  */
 #include <string.h>
 
@@ -34,7 +35,7 @@ static int find_avps(const struct avp_ref *refs, size_t n)
 		if (fd_dict_search(DICT, DICT_AVP, AVP_BY_NAME_AND_VENDOR, &req, refs[i].obj,
 		                   ENOENT)) {
 			LOG_E("test_hss: AVP %s (vendor %u) is not in the dictionary: load "
-			      "dict_dcca_3gpp and dict_cx first",
+			      "dict_cx first",
 			      refs[i].name, (unsigned)refs[i].vendor);
 			return ENOENT;
 		}
