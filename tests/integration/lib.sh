@@ -26,7 +26,10 @@
 #                              first), set MIG_TMP to it, install the traps;
 #                              at exit every daemon still running is stopped,
 #                              and the directory is removed on success, kept
-#                              (with the tails of the logs printed) on failure
+#                              (with the tails of the logs printed) on failure;
+#                              MIG_EXIT_HOOK, if set, is eval'ed once the
+#                              daemons are stopped (undo what a test set up
+#                              outside MIG_TMP)
 #   mig_fail MESSAGE...        print "FAIL: MESSAGE" and exit 1 (the exit
 #                              trap then shows the tails of all logs)
 #   mig_skip MESSAGE...        print "SKIP: MESSAGE" and exit 77
@@ -212,6 +215,7 @@ mig__on_exit()
 	for mig__n in $MIG_INSTANCES; do
 		mig__running "$mig__n" && mig_fd_stop "$mig__n" 5 >/dev/null 2>&1
 	done
+	[ -n "${MIG_EXIT_HOOK:-}" ] && eval "$MIG_EXIT_HOOK"
 	for mig__p in $MIG_PORTS; do
 		rm -rf "$MIG_PORTS_DIR/$mig__p"
 	done
