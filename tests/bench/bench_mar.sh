@@ -47,6 +47,8 @@
 #   BENCH_MAR_BINDINGS   store sizes for the brokers, e.g. "10000 1000000
 #                        10000000" [none]; each a multiple of 10,000
 #   BENCH_MAR_BINDINGS_ROUNDS  rounds per size [3]
+#   BENCH_MAR_BINDINGS_WARMUP  warm-up MARs per size, twice, spread over
+#                        the 10,000 bindings [20000]
 #   BENCH_MAR_STORES     cache of the generated stores
 #                        [$top_builddir/tests/tmp/bench_mar.stores]
 #   BENCH_MAR_LONG       seconds of brokers path at the end, VmRSS sampled
@@ -77,6 +79,7 @@ CG_N=${BENCH_MAR_CALLGRIND:-0}
 OUT=${BENCH_MAR_OUT:-$top_builddir/tests/tmp/bench_mar.results}
 SIZES=${BENCH_MAR_BINDINGS:-}
 SIZE_ROUNDS=${BENCH_MAR_BINDINGS_ROUNDS:-3}
+SIZE_WARMUP=${BENCH_MAR_BINDINGS_WARMUP:-20000}
 LONG=${BENCH_MAR_LONG:-0}
 PATHS="direct relays brokers"
 for n in $SIZES; do
@@ -182,8 +185,8 @@ recalibrate()
 # Warm-up and calibration (from the second of two warm-up runs).
 warm_up()
 {
-	run $1 "$WARMUP"      # the first run of a process is slower: twice
-	run $1 "$WARMUP"
+	run $1 "${2:-$WARMUP}"      # the first run of a process is slower: twice
+	run $1 "${2:-$WARMUP}"
 	recalibrate $1
 	eval "echo \"# warm-up $1: \$rate answers/s -> \$N_$1 requests per round\""
 }
@@ -337,7 +340,10 @@ if [ -n "$SIZES" ]; then
 		bms_install "$n"
 		IDS=$MIG_TMP/ids.$n
 		bms_ids "$n" "$IDS"
-		warm_up bindings
+		# Each binding asked for a few times first: the brokers just
+		# started on this store, with SQLite's page cache empty and every
+		# binding's registration still to be noted once.
+		warm_up bindings "$SIZE_WARMUP"
 		r=1
 		while [ "$r" -le "$SIZE_ROUNDS" ]; do
 			eval "c=\$N_bindings"

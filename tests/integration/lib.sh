@@ -76,7 +76,8 @@
 #                              wait for "daemon initialized" in the log;
 #                              1 if the daemon exits or time runs out
 #   mig_fd_wait_open NAME PEER_IDENTITY [SECS]
-#                              wait until NAME logs PEER_IDENTITY in OPEN
+#                              wait until NAME last logged PEER_IDENTITY in
+#                              OPEN, and still does a moment later
 #   mig_fd_wait_log NAME REGEX [SECS [MARK]]
 #                              wait for a line matching REGEX (grep -E),
 #                              after line MARK (from mig_fd_log_mark NAME)
@@ -559,12 +560,27 @@ mig_fd_wait_log()
 
 # freeDiameter logs each state change: 'STATE_WAITCEA' -> 'STATE_OPEN' 'peer'
 # (fields separated by tabs).  Dots in the identity are escaped for -E.
-mig_fd_wait_open()
+# The state NAME's log last says PEER went to (STATE_OPEN, STATE_CLOSED...).
+mig__peer_state()
 {
 	mig__re=$(printf '%s' "$2" | sed 's/[].[*^$()+?{}|\\]/\\&/g')
-	mig_wait_for "${3:-$MIG_TIMEOUT}" mig__log_has "$1" "-> 'STATE_OPEN'[[:space:]]+'$mig__re'" \
-		&& return 0
-	echo "$1: peer $2 not in STATE_OPEN after ${3:-$MIG_TIMEOUT} s"
+	grep -Eo -- "-> '?STATE_[A-Z_]+'?( \(terminated\))?[[:space:]]+'$mig__re'" \
+		"$(mig__file "$1" log)" 2>/dev/null | tail -n 1 | grep -Eo 'STATE_[A-Z_]+'
+}
+
+mig__peer_open() { [ "$(mig__peer_state "$1" "$2")" = STATE_OPEN ]; }
+
+# OPEN, and still OPEN a moment later: when both sides connect at once,
+# freeDiameter's election can close a connection that had just reached
+# OPEN (seen under valgrind: OPEN, then CLOSED in the same second, then
+# REOPEN -> OPEN two seconds later).
+mig_fd_wait_open()
+{
+	if mig_wait_for "${3:-$MIG_TIMEOUT}" mig__peer_open "$1" "$2"; then
+		sleep 0.2
+		mig_wait_for "${3:-$MIG_TIMEOUT}" mig__peer_open "$1" "$2" && return 0
+	fi
+	echo "$1: peer $2 not in STATE_OPEN after ${3:-$MIG_TIMEOUT} s (last: $(mig__peer_state "$1" "$2"))"
 	return 1
 }
 

@@ -72,6 +72,8 @@ struct cxc_opts {
 	unsigned count, inflight;
 	uint32_t rate;             /* with --count: requests per second, open
 	                              loop (0: as fast as --inflight allows) */
+	uint32_t duration_s;       /* with --count: stop sending after this
+	                              many seconds (0: send all N) */
 	int summary;               /* --count given: print the load summary */
 	const char *answer_log;    /* NULL, or append each answer there at once */
 

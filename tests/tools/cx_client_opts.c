@@ -65,6 +65,9 @@ static void cxc_usage(FILE *out)
 "                           loop; --inflight still caps what is outstanding);\n"
 "                           the summary then has sent_per_s and, with every\n"
 "                           run, latency_ms_by_code\n"
+"  --duration S             with --count: stop starting requests after S\n"
+"                           seconds (N is then only the cap), wait for the\n"
+"                           answers; the summary's count is what was sent\n"
 "  --ids FILE               with --count: request i is for the identities on\n"
 "                           line i of FILE (\"IMPI IMPU\", cyclic), instead\n"
 "                           of --impi/--impu\n"
@@ -105,7 +108,7 @@ static void cxc_usage(FILE *out)
 
 enum cxc_optid {
 	O_PEER = 256, O_TIMEOUT, O_CONNECT, O_DREALM, O_DHOST, O_COUNT, O_INFLIGHT, O_RATE,
-	O_LOG, O_OHOST, O_IDS, O_IMPI, O_IMPU, O_SCHEME, O_ITEMS, O_SNAME, O_AUTS, O_OMIT,
+	O_DURATION, O_LOG, O_OHOST, O_IDS, O_IMPI, O_IMPU, O_SCHEME, O_ITEMS, O_SNAME, O_AUTS, O_OMIT,
 	O_PARTNER, O_PRIMARY, O_SIPDB, O_LIFETIME, O_POOL, O_TYPE, O_DATA, O_VISITED, O_ANSLOG,
 	O_END
 };
@@ -158,6 +161,7 @@ static const struct option cxc_longopts[] = {
 	{ "count",           required_argument, NULL, O_COUNT },
 	{ "inflight",        required_argument, NULL, O_INFLIGHT },
 	{ "rate",            required_argument, NULL, O_RATE },
+	{ "duration",        required_argument, NULL, O_DURATION },
 	{ "log",             required_argument, NULL, O_LOG },
 	{ "ids",             required_argument, NULL, O_IDS },
 	{ "origin-host",     required_argument, NULL, O_OHOST },
@@ -254,6 +258,7 @@ static int cxc_set_global(int id, const char *arg, struct cxc_opts *o)
 		break;
 	case O_INFLIGHT: rc = cxc_num("inflight", arg, 1, 100000, &v); o->inflight = v; break;
 	case O_RATE: rc = cxc_num("rate", arg, 1, 1000000, &o->rate); break;
+	case O_DURATION: rc = cxc_num("duration", arg, 1, 86400, &o->duration_s); break;
 	default: return -1;
 	}
 	return rc;
@@ -369,6 +374,8 @@ static int cxc_opts_check(const struct cxc_opts *o, const unsigned char *seen)
 		return cxc_bad("gir needs --primary REALM");
 	if (o->inflight > o->count && o->summary)
 		return cxc_bad("--inflight larger than --count");
+	if (o->duration_s && !o->summary)
+		return cxc_bad("--duration is for --count");
 	return 0;
 }
 

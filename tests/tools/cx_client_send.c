@@ -260,8 +260,20 @@ static void cxc_pace(const struct cxc_opts *o, const struct timespec *t0, unsign
 		;
 }
 
-/* Send every request, never more than --inflight at once, then wait for
- * the last ones. */
+/* With --duration: has the time to start requests run out? */
+static int cxc_time_up(const struct cxc_opts *o, const struct timespec *t0)
+{
+	struct timespec now;
+
+	if (!o->duration_s)
+		return 0;
+	now = cxc_now(CLOCK_MONOTONIC);
+	return cxc_ms_between(t0, &now) >= o->duration_s * 1000.0;
+}
+
+/* Send every request (with --duration: until the time is up; the run is
+ * then the requests sent), never more than --inflight at once, then wait
+ * for the last ones. */
 static int cxc_send_loop(const struct cxc_opts *o, const struct cxc_target *t, struct cxc_run *run)
 {
 	struct timespec t0 = cxc_now(CLOCK_MONOTONIC), t1;
@@ -272,8 +284,11 @@ static int cxc_send_loop(const struct cxc_opts *o, const struct cxc_target *t, s
 		cxc_pace(o, &t0, i);
 		pthread_mutex_lock(&run->mtx);
 		cxc_wait_inflight(run, o->inflight - 1);
+		if (cxc_time_up(o, &t0))
+			run->n = i;
 		pthread_mutex_unlock(&run->mtx);
-		rc = cxc_send_one(o, t, run, i);
+		if (i < run->n)
+			rc = cxc_send_one(o, t, run, i);
 	}
 	t1 = cxc_now(CLOCK_MONOTONIC);
 	run->send_ms = cxc_ms_between(&t0, &t1);
