@@ -183,8 +183,16 @@ struct fwd_wire {
 	size_t len, cap;
 	struct fwd_key strip[FWD_MAX_STRIP];
 	size_t nstrip;
-	struct fwd_key user_name, impu, server_name;
 };
+
+/* The keys of the AVPs every F leaves out, replaces or adds, taken from
+ * the dictionary once at start (fwd_req_init), not per request. */
+#define FWD_NSTRIP_BASE 7
+static struct {
+	struct fwd_key strip[FWD_NSTRIP_BASE]; /* R's routing: never copied */
+	struct fwd_key user_name, impu, server_name;
+	struct fwd_key session_id, origin_host, origin_realm, dest_host, dest_realm;
+} fwd_req;
 
 static int fwd_key_of(struct dict_object *model, struct fwd_key *k)
 {
@@ -258,12 +266,10 @@ static int fwd_put_str(struct fwd_wire *w, const struct fwd_key *k, uint8_t flag
 	return fwd_put_avp(w, k->code, flags, k->vendor, v, strlen(v));
 }
 
-static int fwd_put_new(struct fwd_wire *w, struct dict_object *model, const char *v)
+/* One of our own AVPs, with the flags the dictionary gives it. */
+static int fwd_put_ours(struct fwd_wire *w, const struct fwd_key *k, const char *v)
 {
-	struct fwd_key k;
-
-	CHECK_FCT(fwd_key_of(model, &k));
-	return fwd_put_str(w, &k, k.flags, v);
+	return fwd_put_str(w, k, k->flags, v);
 }
 
 /* A Session-Id of ours (RFC 6733 8.8: <DiameterIdentity>;<high>;<low>;mig),
@@ -281,7 +287,7 @@ static int fwd_put_session(struct fwd_wire *w)
 	             (unsigned)atomic_fetch_add(&low, 1));
 	if (n < 0 || (size_t)n >= sizeof(sid))
 		return EINVAL;
-	return fwd_put_new(w, sipdb_dict.session_id, sid);
+	return fwd_put_ours(w, &fwd_req.session_id, sid);
 }
 
 /* Copy R's top-level AVP at p (total length tot, padded) into F: left out,
@@ -302,16 +308,17 @@ static int fwd_copy_avp(struct fwd_wire *w, const struct sipdb_hop *hop, const u
 	for (i = 0; i < w->nstrip; i++)
 		if (fwd_key_is(&w->strip[i], code, vendor))
 			return 0;
-	if (fwd_key_is(&w->user_name, code, vendor) && hop->fwd.impi && hop->fwd.impi[0]) {
+	if (fwd_key_is(&fwd_req.user_name, code, vendor) && hop->fwd.impi && hop->fwd.impi[0]) {
 		*has_user = 1;
-		return fwd_put_str(w, &w->user_name, flags, hop->fwd.impi);
+		return fwd_put_str(w, &fwd_req.user_name, flags, hop->fwd.impi);
 	}
-	if (fwd_key_is(&w->impu, code, vendor) && hop->one_impu)
+	if (fwd_key_is(&fwd_req.impu, code, vendor) && hop->one_impu)
 		return 0;
-	if (fwd_key_is(&w->impu, code, vendor) && hop->fwd.impu && hop->fwd.impu[0])
-		return fwd_put_str(w, &w->impu, flags, hop->fwd.impu);
-	if (fwd_key_is(&w->server_name, code, vendor) && hop->server_name && hop->server_name[0])
-		return fwd_put_str(w, &w->server_name, flags, hop->server_name);
+	if (fwd_key_is(&fwd_req.impu, code, vendor) && hop->fwd.impu && hop->fwd.impu[0])
+		return fwd_put_str(w, &fwd_req.impu, flags, hop->fwd.impu);
+	if (fwd_key_is(&fwd_req.server_name, code, vendor) && hop->server_name &&
+	    hop->server_name[0])
+		return fwd_put_str(w, &fwd_req.server_name, flags, hop->server_name);
 	CHECK_FCT(fwd_reserve(w, tot));
 	memcpy(w->b + w->len, p, tot);
 	w->len += tot;
@@ -335,37 +342,50 @@ static int fwd_copy_avps(struct fwd_wire *w, const struct sipdb_hop *hop, const 
 		off += tot;
 	}
 	/* Ours: origin, destination; then the identities R lacked. */
-	CHECK_FCT(fwd_put_new(w, sipdb_dict.origin_host, fd_g_config->cnf_diamid));
-	CHECK_FCT(fwd_put_new(w, sipdb_dict.origin_realm, fd_g_config->cnf_diamrlm));
+	CHECK_FCT(fwd_put_ours(w, &fwd_req.origin_host, fd_g_config->cnf_diamid));
+	CHECK_FCT(fwd_put_ours(w, &fwd_req.origin_realm, fd_g_config->cnf_diamrlm));
 	if (hop->dest_host && hop->dest_host[0]) {
-		CHECK_FCT(fwd_put_new(w, sipdb_dict.dest_host, hop->dest_host));
+		CHECK_FCT(fwd_put_ours(w, &fwd_req.dest_host, hop->dest_host));
 	}
-	CHECK_FCT(fwd_put_new(w, sipdb_dict.dest_realm, hop->dest_realm));
+	CHECK_FCT(fwd_put_ours(w, &fwd_req.dest_realm, hop->dest_realm));
 	/* The next hop always learns whose request it is (an SAR may come
 	 * without User-Name); Public-Identity and Server-Name only replace. */
 	if (!has_user && hop->fwd.impi && hop->fwd.impi[0]) {
-		CHECK_FCT(fwd_put_str(w, &w->user_name, w->user_name.flags, hop->fwd.impi));
+		CHECK_FCT(fwd_put_ours(w, &fwd_req.user_name, hop->fwd.impi));
 	}
 	if (hop->one_impu && hop->fwd.impu && hop->fwd.impu[0]) {
-		CHECK_FCT(fwd_put_str(w, &w->impu, w->impu.flags, hop->fwd.impu));
+		CHECK_FCT(fwd_put_ours(w, &fwd_req.impu, hop->fwd.impu));
 	}
 	return 0;
 }
 
-/* The keys F's construction needs: what is left out, what is replaced. */
+static int fwd_req_init(void)
+{
+	struct dict_object *const strip[FWD_NSTRIP_BASE] = {
+		sipdb_dict.session_id, sipdb_dict.origin_host, sipdb_dict.origin_realm,
+		sipdb_dict.dest_host, sipdb_dict.dest_realm, sipdb_dict.route_record,
+		sipdb_dict.proxy_info,
+	};
+	size_t i;
+
+	for (i = 0; i < FWD_NSTRIP_BASE; i++)
+		CHECK_FCT(fwd_key_of(strip[i], &fwd_req.strip[i]));
+	CHECK_FCT(fwd_key_of(sipdb_dict.user_name, &fwd_req.user_name));
+	CHECK_FCT(fwd_key_of(sipdb_dict.public_identity, &fwd_req.impu));
+	CHECK_FCT(fwd_key_of(sipdb_dict.server_name, &fwd_req.server_name));
+	CHECK_FCT(fwd_key_of(sipdb_dict.session_id, &fwd_req.session_id));
+	CHECK_FCT(fwd_key_of(sipdb_dict.origin_host, &fwd_req.origin_host));
+	CHECK_FCT(fwd_key_of(sipdb_dict.origin_realm, &fwd_req.origin_realm));
+	CHECK_FCT(fwd_key_of(sipdb_dict.dest_host, &fwd_req.dest_host));
+	return fwd_key_of(sipdb_dict.dest_realm, &fwd_req.dest_realm);
+}
+
+/* The keys left out of F: R's routing AVPs, and those the hop names. */
 static int fwd_wire_keys(struct fwd_wire *w, const struct sipdb_hop *hop)
 {
-	static struct dict_object **const strip[] = {
-		&sipdb_dict.session_id, &sipdb_dict.origin_host, &sipdb_dict.origin_realm,
-		&sipdb_dict.dest_host, &sipdb_dict.dest_realm, &sipdb_dict.route_record,
-		&sipdb_dict.proxy_info, NULL
-	};
-
-	CHECK_FCT(fwd_strip_keys(w, strip));
-	CHECK_FCT(fwd_strip_keys(w, hop->strip_req));
-	CHECK_FCT(fwd_key_of(sipdb_dict.user_name, &w->user_name));
-	CHECK_FCT(fwd_key_of(sipdb_dict.public_identity, &w->impu));
-	return fwd_key_of(sipdb_dict.server_name, &w->server_name);
+	memcpy(w->strip, fwd_req.strip, sizeof(fwd_req.strip));
+	w->nstrip = FWD_NSTRIP_BASE;
+	return fwd_strip_keys(w, hop->strip_req);
 }
 
 /* Build F from R for hop: R's header with a new End-to-End id, no T flag. */
@@ -1006,6 +1026,7 @@ static void *fwd_reaper(void *unused)
 
 int sipdb_fwd_init(void)
 {
+	CHECK_FCT(fwd_req_init());
 	CHECK_FCT(fwd_read_init());
 	CHECK_FCT(fd_rt_fwd_register(sipdb_fwd_answer_route, NULL, RT_FWD_ANS, &fwd_rt_hdl));
 	CHECK_FCT(fd_hook_register(HOOK_MASK(HOOK_MESSAGE_DROPPED), fwd_drop_hook, NULL, NULL,

@@ -65,6 +65,7 @@ struct limit_partner {
 
 static struct limit_partner *limit_partners; /* parallel to sipdb_conf->partners */
 static atomic_ulong limit_inflight;          /* forwarded, not yet answered */
+static int limit_any_rps;                    /* some partner has limits.rps */
 static atomic_ulong limit_overload[LIMIT_NKINDS]; /* refused for max_inflight, max_queue_ms */
 static unsigned long limit_counted[LIMIT_NKINDS]; /* added to the store's counters
                                                       (and audited, for overload) */
@@ -218,6 +219,8 @@ int sipdb_limit_init(void)
 		CHECK_POSIX(pthread_mutex_init(&limit_partners[i].lock, NULL));
 		limit_partners[i].tokens = sipdb_conf->partners[i].burst;
 		clock_gettime(CLOCK_MONOTONIC, &limit_partners[i].last);
+		if (sipdb_conf->partners[i].max_rps)
+			limit_any_rps = 1;
 	}
 	return limit_age_init();
 }
@@ -328,7 +331,8 @@ int sipdb_limit_admit(struct msg **msg, enum sipdb_cmd cmd, int *answered)
 		atomic_fetch_add(&limit_overload[LIMIT_QUEUE], 1);
 		return limit_busy(msg, cmd, "waited too long in the queue");
 	}
-	if (sipdb_avp_ident(*msg, sipdb_dict.origin_realm, realm, NULL) == 0 &&
+	/* Whose request it is matters only when some partner has a rate. */
+	if (limit_any_rps && sipdb_avp_ident(*msg, sipdb_dict.origin_realm, realm, NULL) == 0 &&
 	    (p = mig_config_partner(sipdb_conf, realm)) && !sipdb_limit_rate_ok(p))
 		return limit_busy(msg, cmd, "partner over its request rate");
 	*answered = 0;

@@ -29,9 +29,11 @@
 # of each size (bench_mar_stores.sh: made with SQL, cached between runs)
 # and the brokers path runs again, its MARs drawn from 10,000 bindings
 # spread over the whole store (cx_client --ids); the brokers' peak resident
-# size is read after each size.  BENCH_MAR_LONG runs the brokers path for
-# that many seconds at the end, sampling the brokers' resident size every
-# minute.
+# size is read after each size, and the sizes are compared both by raw
+# throughput and at equal machine speed (the brokers' CPU time per MAR in
+# units of the HSS's: the machine's speed drifts between phases).
+# BENCH_MAR_LONG runs the brokers path for that many seconds at the end,
+# sampling the brokers' resident size every minute.
 #
 # Environment (defaults in brackets):
 #   BENCH_MAR_ROUNDS     rounds [5]; 0: only the callgrind part, if asked
@@ -361,17 +363,27 @@ if [ -n "$SIZES" ]; then
 			--argjson ha "$(mig_fd_mem brka VmHWM)" \
 			'{bindings: $b, brkb_hwm_kb: $hb, brka_hwm_kb: $ha}' >> "$OUT/bindings_rss.jsonl"
 	done
+	# The machine's speed drifts between phases (the HSS, whose work never
+	# changes, has cost 38 to 63 us per MAR from one minute to the next), so
+	# the sizes are also compared at equal speed: each round's CPU per MAR of
+	# the four processes in units of the HSS's, median over the rounds; the
+	# throughput at equal speed goes as the inverse of that sum.
 	jq -s --slurpfile rss "$OUT/bindings_rss.jsonl" "$JQ_STATS"'
+		def units: .cpu_ms as $c | ($c.hssa + $c.generator + $c.brkb + $c.brka) / $c.hssa;
 		group_by(.bindings) | map(.[0].bindings as $b | {bindings: $b} + stats
+			+ {hss_units: (map(units) | median), brokers_per_hss:
+			   (map(.cpu_ms | (.brkb + .brka) / .hssa) | median | r2)}
 			+ ($rss | map(select(.bindings == $b)) | .[0] | del(.bindings)))
-		| .[0].answers_per_s as $first | map(. + {vs_first: (.answers_per_s / $first | r2)})
+		| .[0].answers_per_s as $first | .[0].hss_units as $u
+		| map(. + {vs_first: (.answers_per_s / $first | r2),
+		           vs_first_equal_speed: ($u / .hss_units | r2)})
 	' "$OUT/bindings.jsonl" > "$OUT/bindings.json" || mig_fail "could not summarise the sizes"
 	{
 		echo "brokers path, MARs for 10,000 bindings spread over the store, $SIZE_ROUNDS rounds of ~${SECS} s per size"
 		echo
-		jq -r '"| bindings | answers/s (min-max) | vs first | latency median ms | p99 ms | p99.9 ms | VmHWM brkb / brka |",
-			"|---|---|---|---|---|---|---|",
-			(.[] | "| \(.bindings) | \(.answers_per_s) (\(.answers_per_s_min)-\(.answers_per_s_max)) | \(.vs_first) | \(.latency_median_ms) | \(.latency_p99_ms) | \(.latency_p99_9_ms) | \(.brkb_hwm_kb / 1024 | floor) / \(.brka_hwm_kb / 1024 | floor) MiB |")' "$OUT/bindings.json"
+		jq -r '"| bindings | answers/s (min-max) | vs first | brokers CPU / HSS CPU | vs first at equal speed | latency median ms | p99 ms | p99.9 ms | VmHWM brkb / brka |",
+			"|---|---|---|---|---|---|---|---|---|",
+			(.[] | "| \(.bindings) | \(.answers_per_s) (\(.answers_per_s_min)-\(.answers_per_s_max)) | \(.vs_first) | \(.brokers_per_hss) | \(.vs_first_equal_speed) | \(.latency_median_ms) | \(.latency_p99_ms) | \(.latency_p99_9_ms) | \(.brkb_hwm_kb / 1024 | floor) / \(.brka_hwm_kb / 1024 | floor) MiB |")' "$OUT/bindings.json"
 	} > "$OUT/bindings.txt"
 	cat "$OUT/bindings.txt"
 fi
