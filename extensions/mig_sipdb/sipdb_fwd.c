@@ -185,14 +185,20 @@ struct fwd_wire {
 	size_t nstrip;
 };
 
-/* The keys of the AVPs every F leaves out, replaces or adds, taken from
- * the dictionary once at start (fwd_req_init), not per request. */
-#define FWD_NSTRIP_BASE 7
-static struct {
-	struct fwd_key strip[FWD_NSTRIP_BASE]; /* R's routing: never copied */
-	struct fwd_key user_name, impu, server_name;
-	struct fwd_key session_id, origin_host, origin_realm, dest_host, dest_realm;
-} fwd_req;
+/*
+ * The wire keys of every AVP forwarding handles by name, in both
+ * directions, taken from the dictionary once (fwd_keys_init), not per
+ * message: per answer AVP those lookups were 6 % of a broker's
+ * instructions.  The first FWD_NSTRIP_BASE are R's routing AVPs, never
+ * copied into F.
+ */
+enum fwd_k {
+	FK_SESSION, FK_OHOST, FK_OREALM, FK_DHOST, FK_DREALM, FK_ROUTE, FK_PROXY,
+	FK_USER, FK_IMPU, FK_SERVER, FK_RESULT, FK_EXP_RESULT, FK_ERR_MSG, FK_ERR_HOST,
+	FK_USER_DATA, FK_N
+};
+#define FWD_NSTRIP_BASE (FK_PROXY + 1)
+static struct fwd_key fwd_k[FK_N];
 
 static int fwd_key_of(struct dict_object *model, struct fwd_key *k)
 {
@@ -287,7 +293,7 @@ static int fwd_put_session(struct fwd_wire *w)
 	             (unsigned)atomic_fetch_add(&low, 1));
 	if (n < 0 || (size_t)n >= sizeof(sid))
 		return EINVAL;
-	return fwd_put_ours(w, &fwd_req.session_id, sid);
+	return fwd_put_ours(w, &fwd_k[FK_SESSION], sid);
 }
 
 /* Copy R's top-level AVP at p (total length tot, padded) into F: left out,
@@ -308,17 +314,17 @@ static int fwd_copy_avp(struct fwd_wire *w, const struct sipdb_hop *hop, const u
 	for (i = 0; i < w->nstrip; i++)
 		if (fwd_key_is(&w->strip[i], code, vendor))
 			return 0;
-	if (fwd_key_is(&fwd_req.user_name, code, vendor) && hop->fwd.impi && hop->fwd.impi[0]) {
+	if (fwd_key_is(&fwd_k[FK_USER], code, vendor) && hop->fwd.impi && hop->fwd.impi[0]) {
 		*has_user = 1;
-		return fwd_put_str(w, &fwd_req.user_name, flags, hop->fwd.impi);
+		return fwd_put_str(w, &fwd_k[FK_USER], flags, hop->fwd.impi);
 	}
-	if (fwd_key_is(&fwd_req.impu, code, vendor) && hop->one_impu)
+	if (fwd_key_is(&fwd_k[FK_IMPU], code, vendor) && hop->one_impu)
 		return 0;
-	if (fwd_key_is(&fwd_req.impu, code, vendor) && hop->fwd.impu && hop->fwd.impu[0])
-		return fwd_put_str(w, &fwd_req.impu, flags, hop->fwd.impu);
-	if (fwd_key_is(&fwd_req.server_name, code, vendor) && hop->server_name &&
+	if (fwd_key_is(&fwd_k[FK_IMPU], code, vendor) && hop->fwd.impu && hop->fwd.impu[0])
+		return fwd_put_str(w, &fwd_k[FK_IMPU], flags, hop->fwd.impu);
+	if (fwd_key_is(&fwd_k[FK_SERVER], code, vendor) && hop->server_name &&
 	    hop->server_name[0])
-		return fwd_put_str(w, &fwd_req.server_name, flags, hop->server_name);
+		return fwd_put_str(w, &fwd_k[FK_SERVER], flags, hop->server_name);
 	CHECK_FCT(fwd_reserve(w, tot));
 	memcpy(w->b + w->len, p, tot);
 	w->len += tot;
@@ -342,48 +348,46 @@ static int fwd_copy_avps(struct fwd_wire *w, const struct sipdb_hop *hop, const 
 		off += tot;
 	}
 	/* Ours: origin, destination; then the identities R lacked. */
-	CHECK_FCT(fwd_put_ours(w, &fwd_req.origin_host, fd_g_config->cnf_diamid));
-	CHECK_FCT(fwd_put_ours(w, &fwd_req.origin_realm, fd_g_config->cnf_diamrlm));
+	CHECK_FCT(fwd_put_ours(w, &fwd_k[FK_OHOST], fd_g_config->cnf_diamid));
+	CHECK_FCT(fwd_put_ours(w, &fwd_k[FK_OREALM], fd_g_config->cnf_diamrlm));
 	if (hop->dest_host && hop->dest_host[0]) {
-		CHECK_FCT(fwd_put_ours(w, &fwd_req.dest_host, hop->dest_host));
+		CHECK_FCT(fwd_put_ours(w, &fwd_k[FK_DHOST], hop->dest_host));
 	}
-	CHECK_FCT(fwd_put_ours(w, &fwd_req.dest_realm, hop->dest_realm));
+	CHECK_FCT(fwd_put_ours(w, &fwd_k[FK_DREALM], hop->dest_realm));
 	/* The next hop always learns whose request it is (an SAR may come
 	 * without User-Name); Public-Identity and Server-Name only replace. */
 	if (!has_user && hop->fwd.impi && hop->fwd.impi[0]) {
-		CHECK_FCT(fwd_put_ours(w, &fwd_req.user_name, hop->fwd.impi));
+		CHECK_FCT(fwd_put_ours(w, &fwd_k[FK_USER], hop->fwd.impi));
 	}
 	if (hop->one_impu && hop->fwd.impu && hop->fwd.impu[0]) {
-		CHECK_FCT(fwd_put_ours(w, &fwd_req.impu, hop->fwd.impu));
+		CHECK_FCT(fwd_put_ours(w, &fwd_k[FK_IMPU], hop->fwd.impu));
 	}
 	return 0;
 }
 
-static int fwd_req_init(void)
+static int fwd_keys_init(void)
 {
-	struct dict_object *const strip[FWD_NSTRIP_BASE] = {
-		sipdb_dict.session_id, sipdb_dict.origin_host, sipdb_dict.origin_realm,
-		sipdb_dict.dest_host, sipdb_dict.dest_realm, sipdb_dict.route_record,
-		sipdb_dict.proxy_info,
+	struct dict_object *const models[FK_N] = {
+		[FK_SESSION] = sipdb_dict.session_id, [FK_OHOST] = sipdb_dict.origin_host,
+		[FK_OREALM] = sipdb_dict.origin_realm, [FK_DHOST] = sipdb_dict.dest_host,
+		[FK_DREALM] = sipdb_dict.dest_realm, [FK_ROUTE] = sipdb_dict.route_record,
+		[FK_PROXY] = sipdb_dict.proxy_info, [FK_USER] = sipdb_dict.user_name,
+		[FK_IMPU] = sipdb_dict.public_identity, [FK_SERVER] = sipdb_dict.server_name,
+		[FK_RESULT] = sipdb_dict.result_code, [FK_EXP_RESULT] = sipdb_dict.exp_result,
+		[FK_ERR_MSG] = sipdb_dict.error_message,
+		[FK_ERR_HOST] = sipdb_dict.error_reporting_host, [FK_USER_DATA] = sipdb_dict.user_data,
 	};
 	size_t i;
 
-	for (i = 0; i < FWD_NSTRIP_BASE; i++)
-		CHECK_FCT(fwd_key_of(strip[i], &fwd_req.strip[i]));
-	CHECK_FCT(fwd_key_of(sipdb_dict.user_name, &fwd_req.user_name));
-	CHECK_FCT(fwd_key_of(sipdb_dict.public_identity, &fwd_req.impu));
-	CHECK_FCT(fwd_key_of(sipdb_dict.server_name, &fwd_req.server_name));
-	CHECK_FCT(fwd_key_of(sipdb_dict.session_id, &fwd_req.session_id));
-	CHECK_FCT(fwd_key_of(sipdb_dict.origin_host, &fwd_req.origin_host));
-	CHECK_FCT(fwd_key_of(sipdb_dict.origin_realm, &fwd_req.origin_realm));
-	CHECK_FCT(fwd_key_of(sipdb_dict.dest_host, &fwd_req.dest_host));
-	return fwd_key_of(sipdb_dict.dest_realm, &fwd_req.dest_realm);
+	for (i = 0; i < FK_N; i++)
+		CHECK_FCT(fwd_key_of(models[i], &fwd_k[i]));
+	return 0;
 }
 
 /* The keys left out of F: R's routing AVPs, and those the hop names. */
 static int fwd_wire_keys(struct fwd_wire *w, const struct sipdb_hop *hop)
 {
-	memcpy(w->strip, fwd_req.strip, sizeof(fwd_req.strip));
+	memcpy(w->strip, fwd_k, FWD_NSTRIP_BASE * sizeof(fwd_k[0]));
 	w->nstrip = FWD_NSTRIP_BASE;
 	return fwd_strip_keys(w, hop->strip_req);
 }
@@ -670,25 +674,11 @@ static void fwd_answer_cb(void *data, struct msg **u)
 }
 
 /* The answer AVPs the rewrite reads or replaces, whatever the hop: the
- * identities and origin, the result, what is always stripped.  Their wire
- * keys are taken from the dictionary once (sipdb_fwd_init): per answer AVP
- * the lookups were 6 % of a broker's instructions. */
-static struct fwd_key fwd_read[11], fwd_read_user_data;
-
-static int fwd_read_init(void)
-{
-	struct dict_object *const read[] = {
-		sipdb_dict.session_id, sipdb_dict.origin_host, sipdb_dict.origin_realm,
-		sipdb_dict.user_name, sipdb_dict.public_identity, sipdb_dict.result_code,
-		sipdb_dict.exp_result, sipdb_dict.error_message, sipdb_dict.route_record,
-		sipdb_dict.proxy_info, sipdb_dict.error_reporting_host,
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(read) / sizeof(read[0]); i++)
-		CHECK_FCT(fwd_key_of(read[i], &fwd_read[i]));
-	return fwd_key_of(sipdb_dict.user_data, &fwd_read_user_data);
-}
+ * identities and origin, the result, what is always stripped. */
+static const enum fwd_k fwd_read[] = {
+	FK_SESSION, FK_OHOST, FK_OREALM, FK_USER, FK_IMPU, FK_RESULT, FK_EXP_RESULT, FK_ERR_MSG,
+	FK_ROUTE, FK_PROXY, FK_ERR_HOST,
+};
 
 /* 1 if the rewrite reads or replaces a: one of fwd_read, User-Data when the
  * hop maps it, or one of w's keys (the hop's stripped AVPs). */
@@ -702,9 +692,9 @@ static int fwd_answer_reads(const struct fwd_ctx *c, const struct fwd_wire *w, s
 		return 0;
 	vendor = h->avp_flags & AVP_FLAG_VENDOR ? h->avp_vendor : 0;
 	for (i = 0; i < sizeof(fwd_read) / sizeof(fwd_read[0]); i++)
-		if (fwd_key_is(&fwd_read[i], h->avp_code, vendor))
+		if (fwd_key_is(&fwd_k[fwd_read[i]], h->avp_code, vendor))
 			return 1;
-	if (c->user_data && fwd_key_is(&fwd_read_user_data, h->avp_code, vendor))
+	if (c->user_data && fwd_key_is(&fwd_k[FK_USER_DATA], h->avp_code, vendor))
 		return 1;
 	for (i = 0; i < w->nstrip; i++)
 		if (fwd_key_is(&w->strip[i], h->avp_code, vendor))
@@ -741,20 +731,20 @@ static int fwd_parse_answer(struct fwd_ctx *c, struct msg *u)
 	return 0;
 }
 
-/* Our context when m is a forwarded request F of ours, or an answer to one;
- * NULL for any other message. */
-static struct fwd_ctx *fwd_ctx_of(struct msg *m)
+/* Our context when m is a forwarded request F of ours, or an answer to one
+ * (then *f is F, else m itself); NULL for any other message. */
+static struct fwd_ctx *fwd_ctx_of(struct msg *m, struct msg **f)
 {
 	void (*cb)(void *, struct msg **) = NULL;
 	struct msg_hdr *h;
-	struct msg *f = m;
 	void *c = NULL;
 
+	*f = m;
 	if (!m || fd_msg_hdr(m, &h))
 		return NULL;
-	if (!(h->msg_flags & CMD_FLAG_REQUEST) && (fd_msg_answ_getq(m, &f) || !f))
+	if (!(h->msg_flags & CMD_FLAG_REQUEST) && (fd_msg_answ_getq(m, f) || !*f))
 		return NULL;
-	if (fd_msg_anscb_get(f, &cb, NULL, &c) || cb != fwd_answer_cb)
+	if (fd_msg_anscb_get(*f, &cb, NULL, &c) || cb != fwd_answer_cb)
 		return NULL;
 	return c;
 }
@@ -769,7 +759,8 @@ static struct fwd_ctx *fwd_ctx_of(struct msg *m)
  */
 int sipdb_fwd_answer_route(void *unused, struct msg **u)
 {
-	struct fwd_ctx *c = fwd_ctx_of(*u);
+	struct msg *f;
+	struct fwd_ctx *c = fwd_ctx_of(*u, &f);
 	int rc;
 
 	(void)unused;
@@ -825,15 +816,13 @@ static void fwd_expire_cb(void *data, DiamId_t sentto, size_t len, struct msg **
 static void fwd_drop_hook(enum fd_hook_type type, struct msg *msg, struct peer_hdr *peer,
                           void *other, struct fd_hook_permsgdata *pmd, void *regdata)
 {
-	struct fwd_ctx *c = fwd_ctx_of(msg);
-	struct msg *f = msg;
+	struct msg *f;
+	struct fwd_ctx *c = fwd_ctx_of(msg, &f);
 
 	(void)type, (void)peer, (void)pmd, (void)regdata;
 	fd_log_error("mig_sipdb: freeDiameter discarded a message: %s", other ? (char *)other : "");
 	if (!c)
 		return;
-	if (fd_msg_answ_getq(msg, &f) || !f)
-		f = msg; /* msg is F itself */
 	fd_msg_anscb_reset(f, 1, 1);
 	pthread_mutex_lock(&fwd_lock);
 	c->dropped = 1;
@@ -1026,8 +1015,7 @@ static void *fwd_reaper(void *unused)
 
 int sipdb_fwd_init(void)
 {
-	CHECK_FCT(fwd_req_init());
-	CHECK_FCT(fwd_read_init());
+	CHECK_FCT(fwd_keys_init());
 	CHECK_FCT(fd_rt_fwd_register(sipdb_fwd_answer_route, NULL, RT_FWD_ANS, &fwd_rt_hdl));
 	CHECK_FCT(fd_hook_register(HOOK_MASK(HOOK_MESSAGE_DROPPED), fwd_drop_hook, NULL, NULL,
 	                           &fwd_drop_hdl));
