@@ -108,6 +108,7 @@ static const struct cfg_field cfg_top[] = {
 	  MIG_CONFIG_MAX_ALLOC_BATCH, NULL },
 	{ "max_queue_ms", CFG_UINT, offsetof(struct mig_config, max_queue_ms), sizeof(unsigned), 0,
 	  60000, NULL },
+	{ "doic", CFG_BOOL, offsetof(struct mig_config, doic), sizeof(int), 0, 0, NULL },
 	END
 };
 
@@ -406,6 +407,7 @@ static void cfg_defaults(struct mig_config *c)
 	c->max_inflight = MIG_CONFIG_DEFAULT_MAX_INFLIGHT;
 	c->alloc_batch = MIG_CONFIG_DEFAULT_ALLOC_BATCH;
 	c->max_queue_ms = MIG_CONFIG_DEFAULT_MAX_QUEUE_MS;
+	c->doic = 1;
 }
 
 static int cfg_from_json(json_t *root, struct mig_config **out, struct cfg_ctx *cx)

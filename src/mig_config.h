@@ -83,6 +83,10 @@ struct mig_config {
 	 * before reaching the broker is answered DIAMETER_TOO_BUSY at once
 	 * (the broker cannot keep up); 0 = never. */
 	unsigned max_queue_ms;
+	/* RFC 7683 overload control (DOIC) with the next hops and askers that
+	 * support it: our overload reported in answers, theirs heeded by
+	 * throttling what we send them. */
+	int doic;
 
 	/* Allocations (GOR, GIR) committed together in one store transaction
 	 * at most (group commit); 1: one transaction per allocation. */

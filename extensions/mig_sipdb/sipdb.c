@@ -162,6 +162,7 @@ static int sipdb_entry(char *conffile)
 	CHECK_FCT(sipdb_dict_init());
 	CHECK_FCT(sipdb_udata_init());
 	CHECK_FCT(sipdb_limit_init()); /* before the writer thread, which flushes it */
+	CHECK_FCT(sipdb_doic_init());
 	CHECK_FCT(sipdb_db_init());
 	CHECK_FCT(sipdb_sync_partners());
 	CHECK_FCT(sipdb_peer_init());

@@ -26,6 +26,8 @@
  *   sipdb_alloc.c  the migration-allocation application (GOR/GIR)
  *   sipdb_limit.c  admission: per-partner request rate and live bindings,
  *                  requests in flight; 3004 past a limit
+ *   sipdb_doic.c   RFC 7683 overload control: our overload reported to the
+ *                  askers that support it, the next hops' reports heeded
  *
  * Every non-static symbol starts with sipdb_: freeDiameter loads extensions
  * RTLD_GLOBAL.
@@ -101,6 +103,9 @@ struct sipdb_dict {
 	struct dict_object *exp_result, *exp_result_code, *vendor_id, *auth_app_id;
 	struct dict_object *error_reporting_host, *failed_avp, *vsai, *auth_session_state;
 	struct dict_object *error_message;
+	/* RFC 7683 */
+	struct dict_object *oc_supported_features, *oc_feature_vector, *oc_olr, *oc_sequence_number;
+	struct dict_object *oc_report_type, *oc_reduction_percentage, *oc_validity_duration;
 	/* Cx */
 	struct dict_object *public_identity, *server_name, *user_data, *server_assignment_type;
 	struct dict_object *server_capabilities, *mandatory_capability, *optional_capability;
@@ -421,12 +426,41 @@ int sipdb_limit_fwd_enter(void);
 void sipdb_limit_fwd_leave(void);
 unsigned long sipdb_limit_inflight(void);
 
+/* A request not sent because the next hop reported overload (counted). */
+void sipdb_limit_abated(void);
+
+/* Requests answered 3004 because the broker itself is overloaded
+ * (max_inflight, max_queue_ms), since start: what sipdb_doic reports. */
+unsigned long sipdb_limit_overloaded(void);
+
 /* The writer thread, about once a second: one aggregated audit row per
  * partner refused anything since the last call, and the busy.* counters. */
 void sipdb_limit_flush(mig_store_t *st);
 
 int sipdb_limit_init(void);
 void sipdb_limit_fini(void);
+
+/* ---- sipdb_doic.c: RFC 7683 overload control ----------------------------- */
+
+/*
+ * Reporting node.  When the request req carried OC-Supported-Features, add
+ * ours (loss algorithm) to its answer ans, and an OC-OLR while the broker
+ * is overloaded (and for a while after, with validity 0: the end of it).
+ * Every answer the broker sends goes through here.
+ */
+int sipdb_doic_report(struct msg *req, struct msg *ans);
+
+/* Reacting node.  The answer u came from the next hop: remember the
+ * OC-OLR it carries, if any (u's Origin-Host and Origin-Realm, the OLR and
+ * its content parsed with the dictionary). */
+void sipdb_doic_heed(struct msg *u);
+
+/* Must this request to dest_host (or, without one, to dest_realm) be
+ * throttled under the overload report in force for it?  1 for the share
+ * of requests the report asks to abate. */
+int sipdb_doic_abate(const char *dest_host, const char *dest_realm);
+
+int sipdb_doic_init(void);
 
 /* ---- handlers ---------------------------------------------------------- */
 

@@ -234,7 +234,8 @@ int sipdb_answer_new(struct msg **msg)
 	struct msg *req = *msg;
 
 	CHECK_FCT(fd_msg_new_answer_from_req(fd_g_config->cnf_dict, msg, 0));
-	return answer_copy_app(req, *msg);
+	CHECK_FCT(answer_copy_app(req, *msg));
+	return sipdb_doic_report(req, *msg);
 }
 
 int sipdb_answer_start(struct msg **msg, const char *base, uint32_t exp, const char *text)

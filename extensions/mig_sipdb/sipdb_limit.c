@@ -38,10 +38,11 @@
  * A refusal only increments an atomic.  The writer thread (sipdb_db.c)
  * calls sipdb_limit_flush about once a second: one audit row "too-busy"
  * per partner that was refused anything in that second (with the counts),
- * one for the in-flight limit, and the running totals busy.rps,
- * busy.bindings, busy.inflight for migctl stats.  A flood of refusals thus
- * costs at most one audit row per partner per second, written off the
- * request path.
+ * one for the broker's own overload and its next hops' (the requests
+ * sipdb_doic told sipdb_fwd not to send), and the running totals busy.rps,
+ * busy.bindings, busy.inflight, busy.queue, busy.olr for migctl stats.
+ * A flood of refusals thus costs at most one audit row per partner per
+ * second, written off the request path.
  */
 #include <pthread.h>
 #include <limits.h>
@@ -49,9 +50,10 @@
 
 #include "sipdb.h"
 
-enum limit_kind { LIMIT_RPS, LIMIT_BINDINGS, LIMIT_INFLIGHT, LIMIT_QUEUE, LIMIT_NKINDS };
+enum limit_kind { LIMIT_RPS, LIMIT_BINDINGS, LIMIT_INFLIGHT, LIMIT_QUEUE, LIMIT_OLR, LIMIT_NKINDS };
 static const char *const limit_counter[LIMIT_NKINDS] = { "busy.rps", "busy.bindings",
-	                                                  "busy.inflight", "busy.queue" };
+	                                                  "busy.inflight", "busy.queue",
+	                                                  "busy.olr" };
 
 /* A partner's bucket and refusals; refused[] is written by any thread,
  * audited[] only by the writer thread. */
@@ -66,7 +68,8 @@ struct limit_partner {
 static struct limit_partner *limit_partners; /* parallel to sipdb_conf->partners */
 static atomic_ulong limit_inflight;          /* forwarded, not yet answered */
 static int limit_any_rps;                    /* some partner has limits.rps */
-static atomic_ulong limit_overload[LIMIT_NKINDS]; /* refused for max_inflight, max_queue_ms */
+static atomic_ulong limit_overload[LIMIT_NKINDS]; /* refused for max_inflight, max_queue_ms,
+                                                     a next hop's overload report */
 static unsigned long limit_counted[LIMIT_NKINDS]; /* added to the store's counters
                                                       (and audited, for overload) */
 
@@ -297,6 +300,16 @@ unsigned long sipdb_limit_inflight(void)
 	return atomic_load(&limit_inflight);
 }
 
+void sipdb_limit_abated(void)
+{
+	atomic_fetch_add(&limit_overload[LIMIT_OLR], 1);
+}
+
+unsigned long sipdb_limit_overloaded(void)
+{
+	return atomic_load(&limit_overload[LIMIT_INFLIGHT]) + atomic_load(&limit_overload[LIMIT_QUEUE]);
+}
+
 /* Answer *msg 3004 ourselves.  An MAA echoes the request's identities
  * (Kamailio wants them in every MAA); read here, on the refusal path only. */
 static int limit_busy(struct msg **msg, enum sipdb_cmd cmd, const char *why)
@@ -342,7 +355,8 @@ int sipdb_limit_admit(struct msg **msg, enum sipdb_cmd cmd, int *answered)
 /* ---- the writer thread's second ------------------------------------------ */
 
 /* The audit row for one realm's refusals of the last second(s), if any:
- * realm NULL (and p NULL) for the in-flight limit. */
+ * realm NULL (and p NULL) for the broker's own overload and its next
+ * hops'. */
 static int limit_audit(mig_store_t *st, const char *realm, const unsigned long *delta,
                        const struct mig_partner_conf *p)
 {
@@ -356,8 +370,9 @@ static int limit_audit(mig_store_t *st, const char *realm, const unsigned long *
 		         delta[LIMIT_BINDINGS], p->max_bindings);
 	else
 		snprintf(detail, sizeof(detail), "refused %lu over max_inflight %u, %lu over "
-		         "max_queue_ms %u", delta[LIMIT_INFLIGHT], sipdb_conf->max_inflight,
-		         delta[LIMIT_QUEUE], sipdb_conf->max_queue_ms);
+		         "max_queue_ms %u, %lu under next hops' overload reports",
+		         delta[LIMIT_INFLIGHT], sipdb_conf->max_inflight, delta[LIMIT_QUEUE],
+		         sipdb_conf->max_queue_ms, delta[LIMIT_OLR]);
 	a.action = "too-busy";
 	a.realm = realm;
 	a.detail = detail;
@@ -381,7 +396,8 @@ static int limit_write(mig_store_t *st, unsigned long (*now)[LIMIT_NKINDS],
 	}
 	d[LIMIT_INFLIGHT] = total[LIMIT_INFLIGHT] - limit_counted[LIMIT_INFLIGHT];
 	d[LIMIT_QUEUE] = total[LIMIT_QUEUE] - limit_counted[LIMIT_QUEUE];
-	if (rc == MIG_OK && (d[LIMIT_INFLIGHT] || d[LIMIT_QUEUE]))
+	d[LIMIT_OLR] = total[LIMIT_OLR] - limit_counted[LIMIT_OLR];
+	if (rc == MIG_OK && (d[LIMIT_INFLIGHT] || d[LIMIT_QUEUE] || d[LIMIT_OLR]))
 		rc = limit_audit(st, NULL, d, NULL);
 	for (k = 0; rc == MIG_OK && k < LIMIT_NKINDS; k++)
 		if (total[k] != limit_counted[k])
@@ -420,6 +436,7 @@ void sipdb_limit_flush(mig_store_t *st)
 			total[k] += now[i][k] = atomic_load(&limit_partners[i].refused[k]);
 	total[LIMIT_INFLIGHT] = atomic_load(&limit_overload[LIMIT_INFLIGHT]);
 	total[LIMIT_QUEUE] = atomic_load(&limit_overload[LIMIT_QUEUE]);
+	total[LIMIT_OLR] = atomic_load(&limit_overload[LIMIT_OLR]);
 	if (memcmp(total, limit_counted, sizeof(total)) && limit_commit(st, now, total) == MIG_OK) {
 		for (i = 0; i < sipdb_conf->n_partners; i++)
 			memcpy(limit_partners[i].audited, now[i], sizeof(now[i]));

@@ -76,17 +76,19 @@ static int stats_totals(struct mctl_ctx *ctx, json_t *obj, const char *const *ke
 /* MARs received, brokered (across the border or to a visitor's S-CSCF),
  * passed to the local HSS; and requests refused 3004 at a limit
  * (doc/configuration.md, "Limits"): a partner's rate or live bindings, too
- * many in flight, or too long a wait in the queue. */
+ * many in flight, too long a wait in the queue, or not sent under a next
+ * hop's overload report (RFC 7683). */
 static int stats_counters(struct mctl_ctx *ctx, json_t *mar, json_t *busy)
 {
 	static const char *const mar_keys[] = { "received", "brokered", "local" };
 	static const char *const mar_names[] = { "mar.in", "mar.brokered", "mar.local" };
-	static const char *const busy_keys[] = { "rate", "bindings", "inflight", "queue" };
+	static const char *const busy_keys[] = { "rate", "bindings", "inflight", "queue",
+		                                 "overload_report" };
 	static const char *const busy_names[] = { "busy.rps", "busy.bindings", "busy.inflight",
-		                                  "busy.queue" };
+		                                  "busy.queue", "busy.olr" };
 	int rc = stats_totals(ctx, mar, mar_keys, mar_names, 3);
 
-	return rc == MIG_OK ? stats_totals(ctx, busy, busy_keys, busy_names, 4) : rc;
+	return rc == MIG_OK ? stats_totals(ctx, busy, busy_keys, busy_names, 5) : rc;
 }
 
 /* Everything in one JSON object: {bindings: [...], pools: [...], mar: {...},
@@ -155,11 +157,12 @@ static int stats_print(struct mctl_ctx *ctx, json_t *all)
 	       (long long)json_integer_value(json_object_get(mar, "local")),
 	       (long long)json_integer_value(json_object_get(mar, "refused")), when);
 	printf("\nRefused 3004 (too busy)\nrate      %lld\nbindings  %lld\ninflight  %lld\n"
-	       "queue     %lld\n",
+	       "queue     %lld\nnext hop overloaded  %lld\n",
 	       (long long)json_integer_value(json_object_get(busy, "rate")),
 	       (long long)json_integer_value(json_object_get(busy, "bindings")),
 	       (long long)json_integer_value(json_object_get(busy, "inflight")),
-	       (long long)json_integer_value(json_object_get(busy, "queue")));
+	       (long long)json_integer_value(json_object_get(busy, "queue")),
+	       (long long)json_integer_value(json_object_get(busy, "overload_report")));
 	return 0;
 }
 

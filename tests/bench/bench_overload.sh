@@ -2,11 +2,17 @@
 # bench_overload.sh: what the broker does at twice the load it can serve
 # (`make bench-overload'; not part of make check).  POSIX sh, on loopback.
 #
-#   partc (sipdb.c.test, cx_client) --> brka (sipdb.a.test) --> hssa
+#   BENCH_OVERLOAD_VIA=a:  partc (sipdb.c.test, cx_client) --> brka --> hssa
+#   BENCH_OVERLOAD_VIA=b:  scscfb (cx_client) --> brkb ==TLS==> brka --> hssa
 #
-# c.test is one of A's partners with a binding for alice; every request is
-# a MAR for her, which A brokers to its HSS (Milenage per vector).  Each
-# round, alternating:
+# Via a, c.test is one of A's partners with a binding for alice, and does
+# not run overload control (RFC 7683): A alone defends itself, with 3004s.
+# Via b, the S-CSCF of partner system b.test sends MARs for alice's inbound
+# identity to B, which brokers them to A (TR 23.781 solution 2); B and A
+# run overload control: A reports its overload in its answers to B, and B
+# answers the share A asks for with 3004 itself, instead of sending it.
+# Every request is a MAR for alice, which A brokers to its HSS (Milenage
+# per vector).  Each round, alternating:
 #
 #   unloaded  cx_client --count N --inflight BENCH_OVERLOAD_INFLIGHT: the
 #             maximum A serves (every answer must be 2001); N is calibrated
@@ -16,16 +22,24 @@
 #             in flight (max_inflight BENCH_OVERLOAD_MAX_INFLIGHT) and how
 #             long a request may have waited for it (max_queue_ms), and
 #             answers the rest 3004.  Every request must be answered 2001
-#             or 3004, none lost.
+#             or 3004, none lost.  Via b, a pause of BENCH_OVERLOAD_PAUSE
+#             seconds follows, for A's report to end before the next
+#             unloaded phase.
 #
 # Per round: the admitted (2001) throughput at 2x over the unloaded maximum,
 # the 3004 rate, the latency of 3004 answers (median, p99), what the client
 # really offered, A's CPU time per served MAR (unloaded phase), what a 3004
 # costs A relative to that (from A's CPU time in the 2x phase, less its
-# 2001s at the unloaded cost), and A's resident size.  The report gives the
-# median over rounds and A's peak resident size (VmHWM) over the whole run.
+# 2001s at the unloaded cost), and A's resident size; per round and path.
+# The report gives the median over rounds per path, and A's peak resident
+# size (VmHWM) over the whole run.
 #
 # Environment (defaults in brackets):
+#   BENCH_OVERLOAD_VIA           the paths measured, in each round: a, b, or
+#                                "a b" (side by side) ["a b"]
+#   BENCH_OVERLOAD_PAUSE         seconds after each 2x phase when b is
+#                                measured: A's report must be over before
+#                                the next unloaded phase [7]
 #   BENCH_OVERLOAD_ROUNDS        rounds [3]
 #   BENCH_OVERLOAD_SECS          seconds per phase [5]
 #   BENCH_OVERLOAD_INFLIGHT      client window of the unloaded phase [48]
@@ -65,6 +79,12 @@ fi
 . "$top_srcdir/tests/integration/broker_lib.sh"
 . "$top_srcdir/tests/integration/broker_overload_lib.sh"
 
+VIA=${BENCH_OVERLOAD_VIA:-a b}
+case " $VIA " in *" b "*) PAUSE_B=1;; *) PAUSE_B=0;; esac
+for v in $VIA; do
+	case $v in a|b) ;; *) mig_fail "BENCH_OVERLOAD_VIA takes a, b or \"a b\"";; esac
+done
+PAUSE=${BENCH_OVERLOAD_PAUSE:-7}
 ROUNDS=${BENCH_OVERLOAD_ROUNDS:-3}
 SECS=${BENCH_OVERLOAD_SECS:-5}
 INFLIGHT=${BENCH_OVERLOAD_INFLIGHT:-48}
@@ -118,35 +138,52 @@ if [ "$PIN" = 1 ]; then
 fi
 [ "$QUOTA" -gt 0 ] && bo_cpu_quota "$(mig__get brka pid)" "$QUOTA"
 ov_binding_c
+mb_allocate
+echo "# requests via $VIA"
+mar_a() { mar_c "$@"; }
 
-
-# mar ROUND PHASE N K [OPTIONS...]: one run of mar_c, its summary kept.
+# mar ROUND VIA PHASE N K [OPTIONS...]: one run of mar_a or mar_b, its
+# summary kept.
 mar()
 {
-	b__round=$1 b__phase=$2
-	shift 2
+	b__round=$1 b__via=$2 b__phase=$3
+	shift 3
 	b__cpu=$(mig_fd_cpu brka)
-	mar_c "$@" --quiet
+	"mar_$b__via" "$@" --quiet
 	[ "$CXC_RC" = 0 ] || { cxc_show; mig_fail "round $b__round, $b__phase: cx_client exit $CXC_RC"; }
 	jq -c --argjson round "$b__round" --arg phase "$b__phase" --arg rss "$(mig_fd_mem brka VmRSS)" \
+		--arg via "$b__via" \
 		--arg load "$(cut -d' ' -f1 /proc/loadavg)" \
 		--argjson cpu_us "$((($(mig_fd_cpu brka) - b__cpu) * 1000000 / TICKS))" \
-		'{round: $round, phase: $phase, rss_kb: ($rss | tonumber), load: ($load | tonumber),
-		  cpu_us: $cpu_us} + .' \
+		'{round: $round, via: $via, phase: $phase, rss_kb: ($rss | tonumber),
+		  load: ($load | tonumber), cpu_us: $cpu_us} + .' \
 		"$CXC_OUT" >> "$OUT/rounds.jsonl"
 }
 
-mar 0 warmup "$WARMUP" "$INFLIGHT"
-rate=$(jq -s '.[-1].answers_per_s | floor' "$OUT/rounds.jsonl")
+last_rate() { jq -s '.[-1].answers_per_s | floor' "$OUT/rounds.jsonl"; }
+
+# round R VIA: the unloaded phase (N from the last rate seen), then 2x.
+round()
+{
+	mar "$1" "$2" unloaded $((rate * SECS)) "$INFLIGHT"
+	jq -se '.[-1] | .result_codes == {"2001": .count}' "$OUT/rounds.jsonl" >/dev/null \
+		|| mig_fail "round $1 via $2: the unloaded phase got answers other than 2001"
+	rate=$(last_rate)
+	mar "$1" "$2" 2x $((2 * rate * SECS)) 4000 --rate $((2 * rate))
+	jq -se '.[-1] | (.result_codes | keys - ["2001", "3004"]) == [] and .lost == 0 and .expired == 0' \
+		"$OUT/rounds.jsonl" >/dev/null || mig_fail "round $1 via $2: 2x phase: answers other than 2001/3004, or lost"
+	[ "$PAUSE_B" = 0 ] || sleep "$PAUSE"
+}
+
+for v in $VIA; do
+	mar 0 "$v" warmup "$WARMUP" "$INFLIGHT"
+done
+rate=$(last_rate)
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	mar $r unloaded $((rate * SECS)) "$INFLIGHT"
-	jq -se '.[-1] | .result_codes == {"2001": .count}' "$OUT/rounds.jsonl" >/dev/null \
-		|| mig_fail "round $r: the unloaded phase got answers other than 2001"
-	rate=$(jq -s '.[-1].answers_per_s | floor' "$OUT/rounds.jsonl")
-	mar $r 2x $((2 * rate * SECS)) 4000 --rate $((2 * rate))
-	jq -se '.[-1] | (.result_codes | keys - ["2001", "3004"]) == [] and .lost == 0 and .expired == 0' \
-		"$OUT/rounds.jsonl" >/dev/null || mig_fail "round $r: 2x phase: answers other than 2001/3004, or lost"
+	for v in $VIA; do
+		round $r "$v"
+	done
 	r=$((r + 1))
 done
 echo "VmHWM $(mig_fd_mem brka VmHWM) kB, VmRSS $(mig_fd_mem brka VmRSS) kB" > "$OUT/rss.txt"
@@ -155,9 +192,9 @@ echo "VmHWM $(mig_fd_mem brka VmHWM) kB, VmRSS $(mig_fd_mem brka VmRSS) kB" > "$
 jq -rs --arg hwm "$(mig_fd_mem brka VmHWM)" '
 	def med: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
 	def r2: . * 100 | round / 100;
-	[ .[] | select(.round > 0) ] | group_by(.round) | map(
+	[ .[] | select(.round > 0) ] | group_by([.round, .via]) | map(
 		(.[] | select(.phase == "unloaded")) as $u | (.[] | select(.phase == "2x")) as $x |
-		{ round: $u.round, max: $u.answers_per_s, offered: $x.sent_per_s,
+		{ round: $u.round, via: $u.via, max: $u.answers_per_s, offered: $x.sent_per_s,
 		  admitted: (($x.result_codes."2001" // 0) * 1000 / $x.elapsed_ms),
 		  busy: (($x.result_codes."3004" // 0) * 1000 / $x.elapsed_ms),
 		  busy_p50: $x.latency_ms_by_code."3004".median, busy_p99: $x.latency_ms_by_code."3004".p99,
@@ -167,15 +204,16 @@ jq -rs --arg hwm "$(mig_fd_mem brka VmHWM)" '
 		| .ratio = (.admitted / .max)
 		| .busy_cost = (if .n_busy > 0 then (.cpu_x - .n_ok * .us_ok) / .n_busy / .us_ok else null end)
 		) as $rows |
-	(["round", "max/s", "offered/s", "admitted/s", "ratio", "3004/s", "3004 p50 ms", "3004 p99 ms",
-	  "2001 p50 ms", "A us/2001", "3004 cost", "RSS kB"] | @tsv),
-	($rows[] | [.round, (.max | round), (.offered | round), (.admitted | round), (.ratio | r2),
-	            (.busy | round), .busy_p50, .busy_p99, .ok_p50, (.us_ok | round), (.busy_cost | r2),
-	            .rss] | @tsv),
-	(["median", ([$rows[].max] | med | round), ([$rows[].offered] | med | round),
-	  ([$rows[].admitted] | med | round), ([$rows[].ratio] | med | r2), ([$rows[].busy] | med | round),
-	  ([$rows[].busy_p50] | med), ([$rows[].busy_p99] | med), ([$rows[].ok_p50] | med),
-	  ([$rows[].us_ok] | med | round), ([$rows[].busy_cost] | med | r2), ("peak " + $hwm)] | @tsv)
+	(["round", "via", "max/s", "offered/s", "admitted/s", "ratio", "3004/s", "3004 p50 ms",
+	  "3004 p99 ms", "2001 p50 ms", "A us/2001", "3004 cost", "RSS kB"] | @tsv),
+	($rows | sort_by(.round, .via)[] | [.round, .via, (.max | round), (.offered | round),
+	            (.admitted | round), (.ratio | r2), (.busy | round), .busy_p50, .busy_p99, .ok_p50,
+	            (.us_ok | round), (.busy_cost | r2), .rss] | @tsv),
+	($rows | group_by(.via)[] | . as $v |
+	 ["median", $v[0].via, ([$v[].max] | med | round), ([$v[].offered] | med | round),
+	  ([$v[].admitted] | med | round), ([$v[].ratio] | med | r2), ([$v[].busy] | med | round),
+	  ([$v[].busy_p50] | med), ([$v[].busy_p99] | med), ([$v[].ok_p50] | med),
+	  ([$v[].us_ok] | med | round), ([$v[].busy_cost] | med | r2), ("peak " + $hwm)] | @tsv)
 ' "$OUT/rounds.jsonl" | column -t -s "$(printf '\t')" | tee "$OUT/table.txt"
 echo "# results in $OUT"
 mig_pass

@@ -8,6 +8,9 @@
 #   mar_c N K [OPT...] partner c.test (partc) sends N MARs for her to A, K in
 #                      flight, each answer awaited up to 10 s; OPT are more
 #                      cx_client options
+#   mar_b N K [OPT...] the same from B's S-CSCF (scscfb) to B, for the
+#                      visitor of mb_allocate (MB_IN_IMPI, MB_IN_IMPU): B
+#                      brokers them to A
 
 ov_setup()
 {
@@ -30,4 +33,12 @@ mar_c()
 	shift 2
 	cxc_run partc --timeout 10000 --count "$ov__n" --inflight "$ov__k" "$@" \
 		--dest-host sipdb.a.test mar --impi "$C_IMPI" --impu "$C_IMPU"
+}
+
+mar_b()
+{
+	ov__n=$1 ov__k=$2
+	shift 2
+	cxc_run scscfb --timeout 10000 --count "$ov__n" --inflight "$ov__k" "$@" \
+		--dest-host sipdb.b.test mar --impi "$MB_IN_IMPI" --impu "$MB_IN_IMPU"
 }

@@ -76,6 +76,7 @@ struct cxc_opts {
 	                              many seconds (0: send all N) */
 	int summary;               /* --count given: print the load summary */
 	const char *answer_log;    /* NULL, or append each answer there at once */
+	int doic;                  /* --doic: OC-Supported-Features in each request */
 
 	enum cxc_cmd cmd;
 	const char *impi, *impu;   /* impu: the first of impus */

@@ -56,6 +56,13 @@
 #define K_ITEM_NUMBER      K(CXC_VENDOR_3GPP, 613)
 #define K_CK               K(CXC_VENDOR_3GPP, 625)
 #define K_IK               K(CXC_VENDOR_3GPP, 626)
+#define K_OC_SUPPORTED     K(0, 621)
+#define K_OC_VECTOR        K(0, 622)
+#define K_OC_OLR           K(0, 623)
+#define K_OC_SEQ           K(0, 624)
+#define K_OC_VALIDITY      K(0, 625)
+#define K_OC_TYPE          K(0, 626)
+#define K_OC_REDUCTION     K(0, 627)
 #define K_MIG_IMPI         K(CXC_VENDOR_MIG, 4)
 #define K_MIG_IMPU         K(CXC_VENDOR_MIG, 5)
 #define K_MIG_LIFETIME     K(CXC_VENDOR_MIG, 6)
@@ -264,29 +271,45 @@ void cxc_answer_codes(struct msg *ans, struct cxc_codes *c)
 
 /* ------------------------------------------------- convenience fields */
 
-static json_t *cxc_json_item(struct avp *g)
+struct cxc_field {
+	uint64_t key;
+	const char *name;
+};
+
+/* A grouped AVP as an object of the fields named, null when absent. */
+static json_t *cxc_json_fields(struct avp *g, const struct cxc_field *fields, size_t n)
 {
-	static const struct { uint64_t key; const char *name; } fields[] = {
-		{ K_ITEM_NUMBER, "item_number" }, { K_AUTH_SCHEME, "scheme" },
-		{ K_AUTHENTICATE, "authenticate" }, { K_AUTHORIZATION, "authorization" },
-		{ K_CK, "ck" }, { K_IK, "ik" },
-	};
 	json_t *o = json_object();
 	struct avp *avp;
 	struct avp_hdr *h = NULL;
 	size_t i;
 
-	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+	for (i = 0; i < n; i++)
 		json_object_set_new(o, fields[i].name, json_null());
 	for (avp = cxc_first(g); avp; avp = cxc_next(avp)) {
 		if (fd_msg_avp_hdr(avp, &h))
 			continue;
-		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		for (i = 0; i < n; i++)
 			if (cxc_key(h) == fields[i].key)
 				json_object_set_new(o, fields[i].name, cxc_value_of(avp));
 	}
 	return o;
 }
+
+static const struct cxc_field cxc_item_fields[] = {
+	{ K_ITEM_NUMBER, "item_number" }, { K_AUTH_SCHEME, "scheme" },
+	{ K_AUTHENTICATE, "authenticate" }, { K_AUTHORIZATION, "authorization" },
+	{ K_CK, "ck" }, { K_IK, "ik" },
+};
+
+/* RFC 7683 */
+static const struct cxc_field cxc_olr_fields[] = {
+	{ K_OC_SEQ, "sequence_number" }, { K_OC_TYPE, "report_type" },
+	{ K_OC_REDUCTION, "reduction_percentage" }, { K_OC_VALIDITY, "validity_duration" },
+};
+static const struct cxc_field cxc_oc_sup_fields[] = { { K_OC_VECTOR, "feature_vector" } };
+
+#define CXC_FIELDS(g, f) cxc_json_fields((g), (f), sizeof(f) / sizeof((f)[0]))
 
 /* The top-level AVPs that map to one field each. */
 static const struct { uint64_t key; const char *name; } cxc_top_fields[] = {
@@ -334,7 +357,15 @@ static void cxc_top_field(json_t *root, struct avp *avp)
 		items = json_object_get(root, "items");
 		if (!json_is_array(items))
 			json_object_set_new(root, "items", items = json_array());
-		json_array_append_new(items, cxc_json_item(avp));
+		json_array_append_new(items, CXC_FIELDS(avp, cxc_item_fields));
+		return;
+	}
+	if (cxc_key(h) == K_OC_OLR) {
+		json_object_set_new(root, "oc_olr", CXC_FIELDS(avp, cxc_olr_fields));
+		return;
+	}
+	if (cxc_key(h) == K_OC_SUPPORTED) {
+		json_object_set_new(root, "oc_supported_features", CXC_FIELDS(avp, cxc_oc_sup_fields));
 		return;
 	}
 	for (i = 0; i < sizeof(cxc_top_fields) / sizeof(cxc_top_fields[0]); i++)
@@ -345,7 +376,8 @@ static void cxc_top_field(json_t *root, struct avp *avp)
 /* The fields each answer always has, null until an AVP fills them. */
 static void cxc_defaults(json_t *root, command_code_t code)
 {
-	static const char *const common[] = { "session_id", "origin_host", "origin_realm" };
+	static const char *const common[] = { "session_id", "origin_host", "origin_realm", "oc_olr",
+		                              "oc_supported_features" };
 	static const char *const maa[] = { "user_name", "public_identity", "sip_number_auth_items" };
 	static const char *const alloc[] = {
 		"user_name", "public_identity", "migration_impi", "migration_impu", "lifetime"

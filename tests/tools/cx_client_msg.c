@@ -34,6 +34,7 @@ static struct {
 	struct dict_object *n_items, *auth_item, *scheme, *authorization, *server_name;
 	struct dict_object *partner, *primary, *sipdb, *lifetime, *pool;
 	struct dict_object *origin_host, *sat, *udaa, *visited, *uat;
+	struct dict_object *oc_sup, *oc_vector;
 } cxc_avp;
 
 /* An AVP to look up, by name and vendor, and the commands that need it. */
@@ -49,6 +50,8 @@ static const struct cxc_avp_ref cxc_avp_refs[] = {
 	{ &cxc_avp.vsai,            0,              "Vendor-Specific-Application-Id",  N_CX },
 	{ &cxc_avp.vendor_id,       0,              "Vendor-Id",                       N_CX },
 	{ &cxc_avp.origin_host,     0,              "Origin-Host",                     N_ALL },
+	{ &cxc_avp.oc_sup,          0,              "OC-Supported-Features",           N_ALL },
+	{ &cxc_avp.oc_vector,       0,              "OC-Feature-Vector",               N_ALL },
 	{ &cxc_avp.auth_app_id,     0,              "Auth-Application-Id",             N_ALL },
 	{ &cxc_avp.auth_state,      0,              "Auth-Session-State",              N_ALL },
 	{ &cxc_avp.dest_realm,      0,              "Destination-Realm",               N_ALL },
@@ -230,6 +233,20 @@ static int cxc_add_ident(struct msg *msg, struct dict_object *model, const char 
 }
 
 /* What every request carries, up to the user's identities. */
+/* OC-Supported-Features { OC-Feature-Vector 1: the loss algorithm } */
+static int cxc_add_oc_sup(struct msg *msg)
+{
+	union avp_value val = { .u64 = 1 };
+	struct avp *g = NULL, *v = NULL;
+
+	CHECK_FCT(fd_msg_avp_new(cxc_avp.oc_sup, 0, &g));
+	CHECK_FCT_DO(fd_msg_avp_new(cxc_avp.oc_vector, 0, &v), { fd_msg_free(g); return __ret__; });
+	CHECK_FCT_DO(fd_msg_avp_setvalue(v, &val), { fd_msg_free(v); fd_msg_free(g); return __ret__; });
+	CHECK_FCT_DO(fd_msg_avp_add(g, MSG_BRW_LAST_CHILD, v), { fd_msg_free(v); fd_msg_free(g); return __ret__; });
+	CHECK_FCT(fd_msg_avp_add(msg, MSG_BRW_LAST_CHILD, g));
+	return 0;
+}
+
 static int cxc_build_head(const struct cxc_opts *o, const struct cxc_target *t, unsigned seq,
 			  struct msg *msg)
 {
@@ -254,7 +271,7 @@ static int cxc_build_head(const struct cxc_opts *o, const struct cxc_target *t, 
 		CHECK_FCT(cxc_add_ident(msg, cxc_avp.user_name, o->impi, seq));
 	for (i = 0; i < o->n_impus && !o->omit_public_identity; i++)
 		CHECK_FCT(cxc_add_ident(msg, cxc_avp.public_identity, o->impus[i], seq));
-	return 0;
+	return o->doic ? cxc_add_oc_sup(msg) : 0;
 }
 
 /* SIP-Auth-Data-Item { SIP-Authentication-Scheme [, SIP-Authorization] } */

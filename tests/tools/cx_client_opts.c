@@ -52,6 +52,8 @@ static void cxc_usage(FILE *out)
 "  --dest-realm R           Destination-Realm (default: the peer's realm;\n"
 "                           another realm needs rt_default rules in CONF)\n"
 "  --dest-host H            Destination-Host (default: none)\n"
+"  --doic                   advertise RFC 7683 overload control: every request\n"
+"                           carries OC-Supported-Features (loss algorithm)\n"
 "  --origin-host H          Origin-Host of the request (default: our identity;\n"
 "                           as a proxy forwards an S-CSCF's request)\n"
 "  --count N                send N requests and print a summary instead; a\n"
@@ -110,6 +112,7 @@ enum cxc_optid {
 	O_PEER = 256, O_TIMEOUT, O_CONNECT, O_DREALM, O_DHOST, O_COUNT, O_INFLIGHT, O_RATE,
 	O_DURATION, O_LOG, O_OHOST, O_IDS, O_IMPI, O_IMPU, O_SCHEME, O_ITEMS, O_SNAME, O_AUTS, O_OMIT,
 	O_PARTNER, O_PRIMARY, O_SIPDB, O_LIFETIME, O_POOL, O_TYPE, O_DATA, O_VISITED, O_ANSLOG,
+	O_DOIC,
 	O_END
 };
 
@@ -181,6 +184,7 @@ static const struct option cxc_longopts[] = {
 	{ "data-available",  required_argument, NULL, O_DATA },
 	{ "visited-network", required_argument, NULL, O_VISITED },
 	{ "answer-log",      required_argument, NULL, O_ANSLOG },
+	{ "doic",            no_argument,       NULL, O_DOIC },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -247,6 +251,7 @@ static int cxc_set_global(int id, const char *arg, struct cxc_opts *o)
 	case O_DHOST: o->dest_host = arg; break;
 	case O_LOG: o->log_file = arg; break;
 	case O_ANSLOG: o->answer_log = arg; break;
+	case O_DOIC: o->doic = 1; break;
 	case O_OHOST: o->origin_host = arg; break;
 	case O_IDS: o->ids_file = arg; break;
 	case O_TIMEOUT: rc = cxc_num("timeout", arg, 1, 3600000, &o->timeout_ms); break;

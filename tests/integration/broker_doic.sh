@@ -1,0 +1,103 @@
+#!/bin/sh
+# RFC 7683 overload control between brokers (doc/RELIABILITY.md, "Overload
+# control between brokers").  A's max_inflight is 16, so that a flood of
+# 400 MARs in flight overloads it.
+#
+# Reporting (A): an answer carries OC-Supported-Features (loss algorithm)
+# only when its request did; OC-OLR (HOST_REPORT, a reduction, validity
+# 5 s) only while A refuses requests for its own overload; after the
+# flood, the end of it (validity 0).
+#
+# Reacting (B): B's requests to A carry OC-Supported-Features, so A
+# reports to B; under the flood of B's S-CSCF, B heeds the reports and
+# answers the share A asks for with 3004 itself (busy.olr, audited)
+# instead of sending it; A's reports never reach the S-CSCF; once A's
+# report has ended or expired, B serves everything again.
+. "$top_srcdir/tests/integration/lib.sh"
+mig_test_init broker_doic
+. "$top_srcdir/tests/integration/client_lib.sh"
+. "$top_srcdir/tests/integration/broker_lib.sh"
+. "$top_srcdir/tests/integration/broker_overload_lib.sh"
+
+FLOOD=${DOIC_FLOOD:-4000}
+WINDOW=${DOIC_WINDOW:-400}
+ov_setup '{ "max_inflight": 16 }'
+mb_start
+ov_binding_c
+mb_allocate
+ANSWERS=$MIG_TMP/answers.jsonl
+log_has() { grep -qF -- "$2" "$(mig_fd_log "$1")"; }
+counter() { mb_sql "$1" "select coalesce(sum(value), 0) from counters where name in ($2)"; }
+counted() { [ "$(counter "$1" "$2")" -gt 0 ]; }
+audited_olr()
+{
+	mb_sql "$1" "select detail from audit where action = 'too-busy'" |
+		grep -q ', [1-9][0-9]* under next hops. overload reports$'
+}
+
+# ---- reporting, at A ----------------------------------------------------------
+mar_c 1 1
+mig_check "a request without OC-Supported-Features: no overload control AVPs in the answer" \
+	jq -e '.result_codes == {"2001": 1}' "$CXC_OUT"
+cxc_run partc --dest-host sipdb.a.test mar --impi "$C_IMPI" --impu "$C_IMPU"
+mig_check "... none at all" cxc_json '"\(.oc_supported_features) \(.oc_olr)"' 'null null'
+cxc_run partc --doic --dest-host sipdb.a.test mar --impi "$C_IMPI" --impu "$C_IMPU"
+mig_check "with OC-Supported-Features: the answer has A's, the loss algorithm" \
+	cxc_json .oc_supported_features.feature_vector 1
+mig_check "... and no overload report while A is not overloaded" cxc_json .oc_olr null
+
+mar_c "$FLOOD" "$WINDOW" --doic --answer-log "$ANSWERS"
+echo "# flood at A: $(jq -c '{result_codes, answers_per_s}' "$CXC_OUT")"
+mig_check "flood at A: every request answered, 2001 or 3004" \
+	jq -e "[.answered, .lost, .expired, (.result_codes | keys - [\"2001\", \"3004\"])] == [$FLOOD, 0, 0, []]" "$CXC_OUT"
+olrs=$(jq -s '[.[] | select(.oc_olr != null and .oc_olr.validity_duration > 0)] | length' "$ANSWERS")
+echo "# $olrs answers carried an overload report; reductions asked: $(jq -s -c \
+	'[.[] | .oc_olr.reduction_percentage // empty] | unique' "$ANSWERS")"
+mig_check "A reports its overload: HOST_REPORT, a reduction of 1 to 95 %, validity 5 s" \
+	jq -se '[.[] | .oc_olr | select(. != null and .validity_duration > 0)] | length > 0 and
+		all(.report_type == 0 and .reduction_percentage >= 1 and .reduction_percentage <= 95
+		    and .validity_duration == 5)' "$ANSWERS"
+mig_check "every answer of the flood has OC-Supported-Features" \
+	jq -se "map(select(.oc_supported_features.feature_vector == 1)) | length == $FLOOD" "$ANSWERS"
+mig_check "A logs that it reports overload" log_has brka "reporting it, senders asked to abate"
+
+# Quiet, A lowers its reduction by an eighth each 200 ms: to 0 within 6 s.
+sleep 6
+cxc_run partc --doic --dest-host sipdb.a.test mar --impi "$C_IMPI" --impu "$C_IMPU"
+mig_check "after the flood A reports the end: reduction 0, validity 0" \
+	cxc_json '"\(.result_code) \(.oc_olr.reduction_percentage) \(.oc_olr.validity_duration)"' '2001 0 0'
+seq_end=$(jq .oc_olr.sequence_number "$CXC_OUT")
+mig_check "... with a sequence number above every report of the flood" \
+	jq -se "[.[] | .oc_olr.sequence_number // empty] | max < $seq_end" "$ANSWERS"
+
+# ---- reacting, at B -------------------------------------------------------------
+rm -f "$ANSWERS"
+mar_b "$FLOOD" "$WINDOW" --answer-log "$ANSWERS"
+echo "# flood through B: $(jq -c '{result_codes, answers_per_s}' "$CXC_OUT")"
+mig_check "flood through B: every request answered, 2001 or 3004" \
+	jq -e "[.answered, .lost, .expired, (.result_codes | keys - [\"2001\", \"3004\"])] == [$FLOOD, 0, 0, []]" "$CXC_OUT"
+mig_check "B heeds A's report (its log)" log_has brkb "sipdb.a.test reports overload: abating"
+mig_check "A's reports and features never reach B's S-CSCF" \
+	jq -se 'all(.oc_olr == null and .oc_supported_features == null)' "$ANSWERS"
+mig_check "B answered a share itself: busy.olr counted" mig_wait_for 10 counted brkb "'busy.olr'"
+abated=$(counter brkb "'busy.olr'")
+refused_a=$(counter brka "'busy.inflight', 'busy.queue'")
+echo "# B abated $abated; A refused $refused_a in all (both floods)"
+"$top_builddir/src/migctl/migctl" --db "$MIG_TMP/brkb.db" --json stats > "$MIG_TMP/stats.json"
+mig_check "migctl stats shows them at B" jq -e ".busy.overload_report == $abated" "$MIG_TMP/stats.json"
+mig_check "B's refusals are audited in aggregate" mig_wait_for 10 audited_olr brkb
+busy=$(jq '.result_codes."3004" // 0' "$CXC_OUT")
+mig_check "every 3004 the S-CSCF got came from B's limits or A's" \
+	test "$busy" -le $((abated + refused_a))
+
+# A's report lives 5 s after its last renewal: then B sends everything.
+sleep 6
+mar_b 50 4
+mig_check "after: 50 MARs through B, all 2001" \
+	jq -e '[.answered, .result_codes."2001"] == [50, 50]' "$CXC_OUT"
+
+# B is a reporting node too, toward an S-CSCF that takes reports.
+cxc_run scscfb --doic --dest-host sipdb.b.test mar --impi "$MB_IN_IMPI" --impu "$MB_IN_IMPU"
+mig_check "an S-CSCF that advertises DOIC gets B's OC-Supported-Features, no report" \
+	cxc_json '"\(.result_code) \(.oc_supported_features.feature_vector) \(.oc_olr)"' '2001 1 null'
+mig_pass
