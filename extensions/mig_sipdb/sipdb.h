@@ -450,10 +450,10 @@ void sipdb_limit_fini(void);
  */
 int sipdb_doic_report(struct msg *req, struct msg *ans);
 
-/* Reacting node.  The answer u came from the next hop: remember the
- * OC-OLR it carries, if any (u's Origin-Host and Origin-Realm, the OLR and
- * its content parsed with the dictionary). */
-void sipdb_doic_heed(struct msg *u);
+/* Reacting node.  The answer u came from the next hop with the OC-OLR
+ * olr (NULL: none): remember the report (u's Origin-Host and Origin-Realm,
+ * the OLR and its content parsed with the dictionary). */
+void sipdb_doic_heed(struct msg *u, struct avp *olr);
 
 /* Must this request to dest_host (or, without one, to dest_realm) be
  * throttled under the overload report in force for it?  1 for the share

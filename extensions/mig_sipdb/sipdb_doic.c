@@ -67,6 +67,7 @@
 #define DOIC_HOST_REPORT 0
 #define DOIC_REALM_REPORT 1
 #define DOIC_PEERS 64          /* next hops with a report at once */
+#define DOIC_FORGET_MS 60000   /* a report's sequence number outlives it this long */
 
 static long long doic_now_ms(void)
 {
@@ -214,7 +215,8 @@ struct doic_peer {
 	int realm;                    /* a REALM_REPORT */
 	uint64_t seq;
 	uint32_t pct;
-	long long until;              /* ms; at or after it the report is gone */
+	long long until;              /* ms; at or after it the report is gone (its
+	                                 sequence number stays DOIC_FORGET_MS more) */
 	uint32_t credit;              /* the loss algorithm's, in percent */
 };
 
@@ -242,7 +244,8 @@ static struct doic_peer *doic_find(const char *name, int realm)
 	return NULL;
 }
 
-/* Under doic_peer_lock: a new entry, in a free or expired slot, or NULL. */
+/* Under doic_peer_lock: a new entry, in a free slot or one forgotten, or
+ * NULL. */
 static struct doic_peer *doic_slot(const char *name, int realm, long long now)
 {
 	size_t i;
@@ -250,7 +253,7 @@ static struct doic_peer *doic_slot(const char *name, int realm, long long now)
 	for (i = 0; i < DOIC_PEERS; i++) {
 		struct doic_peer *e = &doic_peers[i];
 
-		if (!e->name[0] || now >= e->until) {
+		if (!e->name[0] || now >= e->until + DOIC_FORGET_MS) {
 			memset(e, 0, sizeof(*e));
 			snprintf(e->name, sizeof(e->name), "%s", name);
 			e->realm = realm;
@@ -295,14 +298,18 @@ static int doic_read_olr(struct avp *olr, struct doic_olr *r)
 }
 
 /* Under doic_peer_lock: take the report r from name, if its sequence
- * number is new; log when an overload begins or ends. */
+ * number is new; log when an overload begins or ends.  Answers overtake
+ * each other, so a report older than the one that ended an overload can
+ * come after it: the number of an ended or expired report is kept for
+ * DOIC_FORGET_MS (far beyond any answer's deadline), then any number is
+ * new (the reporting node may have restarted with another clock). */
 static void doic_take(const char *name, const struct doic_olr *r, long long now)
 {
 	int realm = r->type == DOIC_REALM_REPORT;
 	struct doic_peer *e = doic_find(name, realm);
 	int was = e && now < e->until && e->pct;
 
-	if (e && r->seq <= e->seq)
+	if (e && r->seq <= e->seq && now < e->until + DOIC_FORGET_MS)
 		return; /* RFC 7683 5.2.1.3: not newer, silently ignored */
 	if (!e && !(e = doic_slot(name, realm, now))) {
 		fd_log_error("mig_sipdb: overload report from %s ignored: %d reports in force already",
@@ -311,24 +318,22 @@ static void doic_take(const char *name, const struct doic_olr *r, long long now)
 	}
 	e->seq = r->seq;
 	e->pct = r->pct;
-	e->until = r->validity ? now + (long long)r->validity * 1000 : 0;
-	if (e->pct && e->until && !was) {
+	e->until = now + (long long)r->validity * 1000;
+	if (e->pct && r->validity && !was) {
 		atomic_store(&doic_any, 1);
 		fd_log_notice("mig_sipdb: %s reports overload: abating %u %% of our requests to it "
 		              "for %u s", name, e->pct, r->validity);
-	} else if (was && (!e->pct || !e->until)) {
+	} else if (was && (!e->pct || !r->validity)) {
 		fd_log_notice("mig_sipdb: %s reports its overload over", name);
 	}
 }
 
-void sipdb_doic_heed(struct msg *u)
+void sipdb_doic_heed(struct msg *u, struct avp *olr)
 {
 	char name[MIG_IDENT_MAX + 1];
-	struct avp *olr = NULL;
 	struct doic_olr r;
 
-	if (!sipdb_conf->doic || fd_msg_search_avp(u, sipdb_dict.oc_olr, &olr) || !olr ||
-	    doic_read_olr(olr, &r))
+	if (!sipdb_conf->doic || !olr || doic_read_olr(olr, &r))
 		return;
 	if (!r.has_seq || !r.has_type || (r.type != DOIC_HOST_REPORT && r.type != DOIC_REALM_REPORT) ||
 	    r.pct > 100) {

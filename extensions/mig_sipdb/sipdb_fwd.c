@@ -54,6 +54,7 @@ struct fwd_ctx {
 	int dropped;                  /* freeDiameter dropped F or U: no callback
 	                                 will come, the reaper answers now */
 	int partial;                  /* U parsed only where read (fwd_parse_answer) */
+	struct avp *olr;              /* ... and its OC-OLR, if it has one */
 	char ans_impi[MIG_IDENT_MAX + 1];
 	char ans_impu[MIG_IDENT_MAX + 1];
 	char fwd_impi[MIG_IDENT_MAX + 1];
@@ -680,6 +681,23 @@ static void fwd_deliver(struct fwd_ctx *c, struct msg **u)
 	SIPDB_DEBUG("mig_sipdb: %s: answered (%s)", c->what, ok ? "success" : "error");
 }
 
+/* 1 if a is, by code and vendor, the AVP of key k. */
+static int fwd_avp_is(struct avp *a, enum fwd_k k)
+{
+	struct avp_hdr *h;
+
+	return fd_msg_avp_hdr(a, &h) == 0 &&
+	       fwd_key_is(&fwd_k[k], h->avp_code, h->avp_flags & AVP_FLAG_VENDOR ? h->avp_vendor : 0);
+}
+
+/* The first top-level AVP of that model in a parsed message, or NULL. */
+static struct avp *fwd_find(struct msg *m, struct dict_object *model)
+{
+	struct avp *a = NULL;
+
+	return fd_msg_search_avp(m, model, &a) ? NULL : a;
+}
+
 /* The answer U to F is here: pass it on (why NULL) or refuse it.  An
  * overload report in it counts even when R was answered meanwhile. */
 static void fwd_finish(struct fwd_ctx *c, struct msg **u, const char *why)
@@ -691,7 +709,7 @@ static void fwd_finish(struct fwd_ctx *c, struct msg **u, const char *why)
 		fd_msg_free(f);
 	}
 	if (!why)
-		sipdb_doic_heed(*u);
+		sipdb_doic_heed(*u, c->partial ? c->olr : fwd_find(*u, sipdb_dict.oc_olr));
 	if (fwd_claim(c)) {
 		if (why)
 			fwd_refuse_answer(c, u, why);
@@ -714,10 +732,11 @@ static void fwd_answer_cb(void *data, struct msg **u)
 
 /* The answer AVPs the rewrite reads or replaces, whatever the hop: the
  * identities and origin, the result, the overload report, what is always
- * stripped. */
+ * stripped (but OC-Supported-Features: fwd_parse_answer drops it as it
+ * is). */
 static const enum fwd_k fwd_read[] = {
 	FK_SESSION, FK_OHOST, FK_OREALM, FK_USER, FK_IMPU, FK_RESULT, FK_EXP_RESULT, FK_ERR_MSG,
-	FK_ROUTE, FK_PROXY, FK_ERR_HOST, FK_OC_SUP, FK_OC_OLR,
+	FK_ROUTE, FK_PROXY, FK_ERR_HOST, FK_OC_OLR,
 };
 
 /* 1 if the rewrite reads or replaces a: one of fwd_read, User-Data when the
@@ -750,7 +769,9 @@ static int fwd_answer_reads(const struct fwd_ctx *c, const struct fwd_wire *w, s
  * dict_dcca_3gpp, and the ABNF pass, which takes freeDiameter's log mutex
  * per grouped AVP) was most of what the bench found a broker to spend on an
  * answer beyond a relay.  What is parsed loses its unknown empty AVPs
- * (fwd_drop_empty_unknown); EBADMSG when a read AVP does not parse.
+ * (fwd_drop_empty_unknown); EBADMSG when a read AVP does not parse.  The
+ * next hop's OC-Supported-Features, meant for us and never passed on, is
+ * dropped unparsed; its OC-OLR, if any, is noted for sipdb_doic_heed.
  */
 static int fwd_parse_answer(struct fwd_ctx *c, struct msg *u)
 {
@@ -762,11 +783,17 @@ static int fwd_parse_answer(struct fwd_ctx *c, struct msg *u)
 	CHECK_FCT(fd_msg_browse(u, MSG_BRW_FIRST_CHILD, &a, NULL));
 	for (; a; a = next) {
 		CHECK_FCT(fd_msg_browse(a, MSG_BRW_NEXT, &next, NULL));
+		if (fwd_avp_is(a, FK_OC_SUP)) {
+			CHECK_FCT(fd_msg_free(a));
+			continue;
+		}
 		if (!fwd_answer_reads(c, &w, a))
 			continue;
 		if (fd_msg_parse_dict(a, fd_g_config->cnf_dict, NULL))
 			return EBADMSG;
 		CHECK_FCT(fwd_drop_empty_unknown(a));
+		if (fwd_avp_is(a, FK_OC_OLR))
+			c->olr = a;
 	}
 	return 0;
 }
