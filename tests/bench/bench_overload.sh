@@ -3,10 +3,13 @@
 # (`make bench-overload'; not part of make check).  POSIX sh, on loopback.
 #
 #   BENCH_OVERLOAD_VIA=a:  partc (sipdb.c.test, cx_client) --> brka --> hssa
+#   BENCH_OVERLOAD_VIA=ad: the same, partc running overload control
 #   BENCH_OVERLOAD_VIA=b:  scscfb (cx_client) --> brkb ==TLS==> brka --> hssa
 #
 # Via a, c.test is one of A's partners with a binding for alice, and does
 # not run overload control (RFC 7683): A alone defends itself, with 3004s.
+# Via ad, c.test's client does (cx_client --doic, as a Rel-13 client
+# would): it leaves unsent the share A's reports ask it to abate.
 # Via b, the S-CSCF of partner system b.test sends MARs for alice's inbound
 # identity to B, which brokers them to A (TR 23.781 solution 2); B and A
 # run overload control: A reports its overload in its answers to B, and B
@@ -22,12 +25,12 @@
 #             in flight (max_inflight BENCH_OVERLOAD_MAX_INFLIGHT) and how
 #             long a request may have waited for it (max_queue_ms), and
 #             answers the rest 3004.  Every request must be answered 2001
-#             or 3004, none lost.  Via b, a pause of BENCH_OVERLOAD_PAUSE
-#             seconds follows, for A's report to end before the next
-#             unloaded phase.
+#             or 3004 (or, via ad, left unsent), none lost.  A pause of
+#             BENCH_OVERLOAD_PAUSE seconds follows, for A's report to end
+#             before the next unloaded phase.
 #
 # Per round: the admitted (2001) throughput at 2x over the unloaded maximum,
-# the 3004 rate, the latency of 3004 answers (median, p99), what the client
+# the 3004 rate, the rate of requests left unsent (via ad), the latency of 3004 answers (median, p99), what the client
 # really offered, A's CPU time per served MAR (unloaded phase), what a 3004
 # costs A relative to that (from A's CPU time in the 2x phase, less its
 # 2001s at the unloaded cost), and A's resident size; per round and path.
@@ -35,11 +38,11 @@
 # size (VmHWM) over the whole run.
 #
 # Environment (defaults in brackets):
-#   BENCH_OVERLOAD_VIA           the paths measured, in each round: a, b, or
-#                                "a b" (side by side) ["a b"]
-#   BENCH_OVERLOAD_PAUSE         seconds after each 2x phase when b is
-#                                measured: A's report must be over before
-#                                the next unloaded phase [7]
+#   BENCH_OVERLOAD_VIA           the paths measured, in each round, side by
+#                                side: a list of a, ad, b ["a ad b"]
+#   BENCH_OVERLOAD_PAUSE         seconds after each 2x phase: A's report
+#                                must be over before the next unloaded
+#                                phase [7]
 #   BENCH_OVERLOAD_ROUNDS        rounds [3]
 #   BENCH_OVERLOAD_SECS          seconds per phase [5]
 #   BENCH_OVERLOAD_INFLIGHT      client window of the unloaded phase [48]
@@ -79,10 +82,9 @@ fi
 . "$top_srcdir/tests/integration/broker_lib.sh"
 . "$top_srcdir/tests/integration/broker_overload_lib.sh"
 
-VIA=${BENCH_OVERLOAD_VIA:-a b}
-case " $VIA " in *" b "*) PAUSE_B=1;; *) PAUSE_B=0;; esac
+VIA=${BENCH_OVERLOAD_VIA:-a ad b}
 for v in $VIA; do
-	case $v in a|b) ;; *) mig_fail "BENCH_OVERLOAD_VIA takes a, b or \"a b\"";; esac
+	case $v in a|ad|b) ;; *) mig_fail "BENCH_OVERLOAD_VIA takes a list of a, ad, b";; esac
 done
 PAUSE=${BENCH_OVERLOAD_PAUSE:-7}
 ROUNDS=${BENCH_OVERLOAD_ROUNDS:-3}
@@ -141,6 +143,7 @@ ov_binding_c
 mb_allocate
 echo "# requests via $VIA"
 mar_a() { mar_c "$@"; }
+mar_ad() { mar_c "$@" --doic; }
 
 # mar ROUND VIA PHASE N K [OPTIONS...]: one run of mar_a or mar_b, its
 # summary kept.
@@ -172,7 +175,7 @@ round()
 	mar "$1" "$2" 2x $((2 * rate * SECS)) 4000 --rate $((2 * rate))
 	jq -se '.[-1] | (.result_codes | keys - ["2001", "3004"]) == [] and .lost == 0 and .expired == 0' \
 		"$OUT/rounds.jsonl" >/dev/null || mig_fail "round $1 via $2: 2x phase: answers other than 2001/3004, or lost"
-	[ "$PAUSE_B" = 0 ] || sleep "$PAUSE"
+	sleep "$PAUSE"
 }
 
 for v in $VIA; do
@@ -197,6 +200,7 @@ jq -rs --arg hwm "$(mig_fd_mem brka VmHWM)" '
 		{ round: $u.round, via: $u.via, max: $u.answers_per_s, offered: $x.sent_per_s,
 		  admitted: (($x.result_codes."2001" // 0) * 1000 / $x.elapsed_ms),
 		  busy: (($x.result_codes."3004" // 0) * 1000 / $x.elapsed_ms),
+		  unsent: (($x.abated // 0) * 1000 / $x.elapsed_ms),
 		  busy_p50: $x.latency_ms_by_code."3004".median, busy_p99: $x.latency_ms_by_code."3004".p99,
 		  ok_p50: $x.latency_ms_by_code."2001".median, rss: $x.rss_kb,
 		  us_ok: ($u.cpu_us / $u.count),
@@ -204,15 +208,16 @@ jq -rs --arg hwm "$(mig_fd_mem brka VmHWM)" '
 		| .ratio = (.admitted / .max)
 		| .busy_cost = (if .n_busy > 0 then (.cpu_x - .n_ok * .us_ok) / .n_busy / .us_ok else null end)
 		) as $rows |
-	(["round", "via", "max/s", "offered/s", "admitted/s", "ratio", "3004/s", "3004 p50 ms",
+	(["round", "via", "max/s", "offered/s", "admitted/s", "ratio", "3004/s", "unsent/s", "3004 p50 ms",
 	  "3004 p99 ms", "2001 p50 ms", "A us/2001", "3004 cost", "RSS kB"] | @tsv),
 	($rows | sort_by(.round, .via)[] | [.round, .via, (.max | round), (.offered | round),
-	            (.admitted | round), (.ratio | r2), (.busy | round), .busy_p50, .busy_p99, .ok_p50,
-	            (.us_ok | round), (.busy_cost | r2), .rss] | @tsv),
+	            (.admitted | round), (.ratio | r2), (.busy | round), (.unsent | round), .busy_p50,
+	            .busy_p99, .ok_p50, (.us_ok | round), (.busy_cost | r2), .rss] | @tsv),
 	($rows | group_by(.via)[] | . as $v |
 	 ["median", $v[0].via, ([$v[].max] | med | round), ([$v[].offered] | med | round),
 	  ([$v[].admitted] | med | round), ([$v[].ratio] | med | r2), ([$v[].busy] | med | round),
-	  ([$v[].busy_p50] | med), ([$v[].busy_p99] | med), ([$v[].ok_p50] | med),
+	  ([$v[].unsent] | med | round), ([$v[].busy_p50] | med), ([$v[].busy_p99] | med),
+	  ([$v[].ok_p50] | med),
 	  ([$v[].us_ok] | med | round), ([$v[].busy_cost] | med | r2), ("peak " + $hwm)] | @tsv)
 ' "$OUT/rounds.jsonl" | column -t -s "$(printf '\t')" | tee "$OUT/table.txt"
 echo "# results in $OUT"

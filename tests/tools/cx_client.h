@@ -76,7 +76,8 @@ struct cxc_opts {
 	                              many seconds (0: send all N) */
 	int summary;               /* --count given: print the load summary */
 	const char *answer_log;    /* NULL, or append each answer there at once */
-	int doic;                  /* --doic: OC-Supported-Features in each request */
+	int doic;                  /* --doic: OC-Supported-Features in each request,
+	                              and the answers' overload reports heeded */
 
 	enum cxc_cmd cmd;
 	const char *impi, *impu;   /* impu: the first of impus */
@@ -140,6 +141,15 @@ struct cxc_codes {
 	uint32_t rc, exp_vendor, exp_code;
 };
 void cxc_answer_codes(struct msg *ans, struct cxc_codes *c);
+
+/* The RFC 7683 overload report (OC-OLR) of an answer, if it has one. */
+struct cxc_olr {
+	int has;
+	uint64_t seq;
+	uint32_t pct;
+	uint32_t validity;  /* seconds; 30 when absent (RFC 7683 7.5) */
+};
+void cxc_answer_olr(struct msg *ans, struct cxc_olr *o);
 json_t *cxc_json_answer(struct msg *ans);
 
 #endif /* CX_CLIENT_H */

@@ -252,6 +252,37 @@ static void cxc_exp_codes(struct avp *g, struct cxc_codes *c)
 	}
 }
 
+static void cxc_olr_field(struct avp *avp, struct cxc_olr *o)
+{
+	struct avp_hdr *h = NULL;
+
+	if (fd_msg_avp_hdr(avp, &h) || !h->avp_value)
+		return;
+	if (cxc_key(h) == K_OC_SEQ)
+		o->seq = h->avp_value->u64;
+	else if (cxc_key(h) == K_OC_REDUCTION)
+		o->pct = h->avp_value->u32;
+	else if (cxc_key(h) == K_OC_VALIDITY)
+		o->validity = h->avp_value->u32;
+}
+
+void cxc_answer_olr(struct msg *ans, struct cxc_olr *o)
+{
+	struct avp *avp, *f;
+	struct avp_hdr *h = NULL;
+
+	memset(o, 0, sizeof(*o));
+	o->validity = 30;
+	for (avp = cxc_first(ans); avp; avp = cxc_next(avp)) {
+		if (fd_msg_avp_hdr(avp, &h) || cxc_key(h) != K_OC_OLR)
+			continue;
+		o->has = 1;
+		for (f = cxc_first(avp); f; f = cxc_next(f))
+			cxc_olr_field(f, o);
+		return;
+	}
+}
+
 /* Result-Code and Experimental-Result of an answer (top level only). */
 void cxc_answer_codes(struct msg *ans, struct cxc_codes *c)
 {

@@ -27,7 +27,12 @@
 #define CXC_GRACE_MS  250   /* our deadline: the core's plus this */
 #define CXC_TICK_MS   50    /* how often the sender looks at the clock */
 
-enum cxc_state { CXC_UNSENT = 0, CXC_PENDING, CXC_ANSWERED, CXC_EXPIRED, CXC_LOST, CXC_FAILED };
+/* CXC_ABATED: not sent, the share a peer's overload report asked us
+ * (--doic) not to send. */
+enum cxc_state {
+	CXC_UNSENT = 0, CXC_PENDING, CXC_ANSWERED, CXC_EXPIRED, CXC_LOST, CXC_FAILED, CXC_ABATED,
+	CXC_NSTATES
+};
 
 struct cxc_run;
 
@@ -50,6 +55,13 @@ struct cxc_run {
 	int answer_log;             /* --answer-log (O_APPEND), or -1 */
 	double send_ms;             /* from the first send to the last */
 	struct cxc_ids ids;         /* --ids, else empty */
+	int doic;                   /* --doic: heed overload reports */
+	struct {                    /* the one in force (the peer's; one peer) */
+		int known;
+		uint64_t seq;
+		uint32_t pct, credit;
+		struct timespec until;  /* CLOCK_MONOTONIC */
+	} olr;
 };
 
 /* ------------------------------------------------------------ clocks */
@@ -118,17 +130,50 @@ static void cxc_log_answer(struct cxc_req *r, struct msg *msg)
 	free(line);
 }
 
+/*
+ * Under run->mtx.  --doic: an originating client's part of RFC 7683, as
+ * a Rel-13 S-CSCF would do it: a report with a new sequence number
+ * replaces the one in force (validity 0 ends it), and the loss algorithm
+ * leaves that share of the requests unsent (cxc_abate).
+ */
+static void cxc_heed(struct cxc_run *run, const struct cxc_olr *o, struct timespec now)
+{
+	if (!run->doic || !o->has || (run->olr.known && o->seq <= run->olr.seq) || o->pct > 100)
+		return;
+	run->olr.known = 1;
+	run->olr.seq = o->seq;
+	run->olr.pct = o->pct;
+	run->olr.until = cxc_add_ms(now, o->validity * 1000);
+}
+
+/* Under run->mtx: leave this request unsent? */
+static int cxc_abate(struct cxc_run *run)
+{
+	struct timespec now = cxc_now(CLOCK_MONOTONIC);
+
+	if (!run->olr.pct || cxc_ms_between(&now, &run->olr.until) <= 0)
+		return 0;
+	run->olr.credit += run->olr.pct;
+	if (run->olr.credit < 100)
+		return 0;
+	run->olr.credit -= 100;
+	return 1;
+}
+
 static void cxc_on_answer(void *data, struct msg **msg)
 {
 	struct cxc_req *r = data;
 	struct cxc_run *run = r->run;
 	struct timespec now = cxc_now(CLOCK_MONOTONIC);
 	struct cxc_codes codes;
+	struct cxc_olr olr;
 
 	if (run->answer_log >= 0)
 		cxc_log_answer(r, *msg);
 	cxc_answer_codes(*msg, &codes);
+	cxc_answer_olr(*msg, &olr);
 	pthread_mutex_lock(&run->mtx);
+	cxc_heed(run, &olr, now);
 	if (r->state == CXC_PENDING) {
 		r->latency_ms = cxc_ms_between(&r->sent, &now);
 		r->codes = codes;
@@ -286,8 +331,10 @@ static int cxc_send_loop(const struct cxc_opts *o, const struct cxc_target *t, s
 		cxc_wait_inflight(run, o->inflight - 1);
 		if (cxc_time_up(o, &t0))
 			run->n = i;
+		if (i < run->n && cxc_abate(run))
+			run->reqs[i].state = CXC_ABATED;
 		pthread_mutex_unlock(&run->mtx);
-		if (i < run->n)
+		if (i < run->n && run->reqs[i].state != CXC_ABATED)
 			rc = cxc_send_one(o, t, run, i);
 	}
 	t1 = cxc_now(CLOCK_MONOTONIC);
@@ -418,7 +465,7 @@ static json_t *cxc_latency_by_code(const struct cxc_run *run, size_t answered)
 static json_t *cxc_summary(const struct cxc_opts *o, const struct cxc_run *run, double elapsed_ms)
 {
 	json_t *rcs = json_object(), *exps = json_object(), *j;
-	size_t n[CXC_FAILED + 1] = { 0 };
+	size_t n[CXC_NSTATES] = { 0 };
 	unsigned i;
 
 	for (i = 0; i < run->n; i++) {
@@ -444,6 +491,8 @@ static json_t *cxc_summary(const struct cxc_opts *o, const struct cxc_run *run, 
 		if (o->rate)
 			json_object_set_new(j, "sent_per_s", json_real(run->send_ms > 0
 				? cxc_round_us(run->n * 1000.0 / run->send_ms) : 0.0));
+		if (o->doic)
+			json_object_set_new(j, "abated", json_integer((json_int_t)n[CXC_ABATED]));
 	}
 	return j;
 }
@@ -473,7 +522,7 @@ static int cxc_outcome(const struct cxc_run *run, int send_rc)
 	for (i = 0; i < run->n; i++) {
 		if (run->reqs[i].state == CXC_FAILED || run->reqs[i].state == CXC_UNSENT)
 			return CXC_EXIT_ERROR;
-		if (run->reqs[i].state != CXC_ANSWERED)
+		if (run->reqs[i].state != CXC_ANSWERED && run->reqs[i].state != CXC_ABATED)
 			no_answer = 1;
 	}
 	return no_answer ? CXC_EXIT_NO_ANSWER : CXC_EXIT_OK;
@@ -513,6 +562,7 @@ int cxc_send_all(const struct cxc_opts *o, const struct cxc_target *t)
 	run.n = o->count;
 	run.timeout_ms = o->timeout_ms;
 	run.keep_answer = !o->summary;
+	run.doic = o->doic;
 	if (o->ids_file && (rc = cxc_ids_load(o->ids_file, &run.ids)))
 		return rc;
 	if (!(run.reqs = calloc(run.n, sizeof(*run.reqs)))) {
