@@ -42,7 +42,7 @@
 #                                side: a list of a, ad, b ["a ad b"]
 #   BENCH_OVERLOAD_PAUSE         seconds after each 2x phase: A's report
 #                                must be over before the next unloaded
-#                                phase [7]
+#                                phase [10]
 #   BENCH_OVERLOAD_ROUNDS        rounds [3]
 #   BENCH_OVERLOAD_SECS          seconds per phase [5]
 #   BENCH_OVERLOAD_INFLIGHT      client window of the unloaded phase [48]
@@ -86,7 +86,7 @@ VIA=${BENCH_OVERLOAD_VIA:-a ad b}
 for v in $VIA; do
 	case $v in a|ad|b) ;; *) mig_fail "BENCH_OVERLOAD_VIA takes a list of a, ad, b";; esac
 done
-PAUSE=${BENCH_OVERLOAD_PAUSE:-7}
+PAUSE=${BENCH_OVERLOAD_PAUSE:-10}
 ROUNDS=${BENCH_OVERLOAD_ROUNDS:-3}
 SECS=${BENCH_OVERLOAD_SECS:-5}
 INFLIGHT=${BENCH_OVERLOAD_INFLIGHT:-48}
