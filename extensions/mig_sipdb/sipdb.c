@@ -214,6 +214,7 @@ void fd_ext_fini(void)
 	sipdb_malformed_fini();
 	sipdb_peer_fini();
 	sipdb_db_fini();
+	sipdb_doic_fini();
 	sipdb_limit_fini();
 	sipdb_udata_fini();
 	sipdb_log_stats();

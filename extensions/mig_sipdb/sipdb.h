@@ -461,6 +461,7 @@ void sipdb_doic_heed(struct msg *u, struct avp *olr);
 int sipdb_doic_abate(const char *dest_host, const char *dest_realm);
 
 int sipdb_doic_init(void);
+void sipdb_doic_fini(void);
 
 /* ---- handlers ---------------------------------------------------------- */
 

@@ -377,6 +377,34 @@ int sipdb_doic_abate(const char *dest_host, const char *dest_realm)
 	return abate;
 }
 
+/*
+ * HOOK_PEER_CONNECT_SUCCESS: a next hop that connects again (restarted,
+ * replaced, or its link was down) starts afresh: its host report is
+ * forgotten, sequence number and all.  No answer of its old connection can
+ * come any more, and it reports again with its next answer if it is still
+ * overloaded.  (Found by broker_hostile.sh: a primary system replaced by
+ * another node after an overload kept a share of B's requests from it.)
+ */
+static void doic_peer_hook(enum fd_hook_type type, struct msg *msg, struct peer_hdr *peer,
+                           void *other, struct fd_hook_permsgdata *pmd, void *regdata)
+{
+	struct doic_peer *e;
+
+	(void)type, (void)msg, (void)other, (void)pmd, (void)regdata;
+	if (!peer || !peer->info.pi_diamid)
+		return;
+	pthread_mutex_lock(&doic_peer_lock);
+	if ((e = doic_find(peer->info.pi_diamid, 0))) {
+		if (e->pct && doic_now_ms() < e->until)
+			fd_log_notice("mig_sipdb: %s connected again: its overload report is "
+			              "forgotten", e->name);
+		memset(e, 0, sizeof(*e));
+	}
+	pthread_mutex_unlock(&doic_peer_lock);
+}
+
+static struct fd_hook_hdl *doic_hook_hdl;
+
 /* Our reports' sequence numbers begin at the clock, in milliseconds: at
  * most five a second are used, so a restart always starts above them. */
 int sipdb_doic_init(void)
@@ -386,5 +414,13 @@ int sipdb_doic_init(void)
 	clock_gettime(CLOCK_REALTIME, &t);
 	doic_own.seq = (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 	doic_own.start = doic_now_ms();
-	return 0;
+	return fd_hook_register(HOOK_MASK(HOOK_PEER_CONNECT_SUCCESS), doic_peer_hook, NULL, NULL,
+	                        &doic_hook_hdl);
+}
+
+void sipdb_doic_fini(void)
+{
+	if (doic_hook_hdl)
+		fd_hook_unregister(doic_hook_hdl);
+	doic_hook_hdl = NULL;
 }

@@ -13,9 +13,9 @@
 # reports to B; under the flood of B's S-CSCF, B heeds the reports and
 # answers the share A asks for with 3004 itself (busy.olr, audited)
 # instead of sending it; A's reports never reach the S-CSCF; once A's
-# report has ended or expired, B serves everything again.
-#
-# With "doic": false, A sends no overload control AVPs at all.
+# report is gone, B serves everything again: forgotten at once when A
+# connects again (restarted, here with "doic": false, after which A sends
+# no overload control AVPs at all).
 . "$top_srcdir/tests/integration/lib.sh"
 mig_test_init broker_doic
 . "$top_srcdir/tests/integration/client_lib.sh"
@@ -106,25 +106,29 @@ accounted()
 }
 mig_check "every 3004 the S-CSCF got was counted at B or A" mig_wait_for 10 accounted
 
-# Once A's overload is over (its end reported), and B's copy of its last
-# report expired (5 s after B got it), B sends everything.
-mig_check "A's overload ends" mig_wait_for 15 ended
-mar_b 50 4
-mig_check "after: 50 MARs through B, all 2001" \
-	jq -e '[.answered, .result_codes."2001"] == [50, 50]' "$CXC_OUT"
-
-# B is a reporting node too, toward an S-CSCF that takes reports.
-cxc_run scscfb --doic --dest-host sipdb.b.test mar --impi "$MB_IN_IMPI" --impu "$MB_IN_IMPU"
-mig_check "an S-CSCF that advertises DOIC gets B's OC-Supported-Features, no report" \
-	cxc_json '"\(.result_code) \(.oc_supported_features.feature_vector) \(.oc_olr)"' '2001 1 null'
-
-# ---- "doic": false at A: no reports, whatever the asker says -------------------
+# ---- A restarted, with "doic": false ------------------------------------------
+# B forgets the report of a next hop that connects again (restarted or
+# replaced): B's copy of A's last report is still in force here (5 s), yet
+# B sends everything to the new A at once.
 mig_fd_stop brka
 jq '. + { "doic": false }' "$MIG_TMP/brka.json" > "$MIG_TMP/brka.json.new" &&
 	mv "$MIG_TMP/brka.json.new" "$MIG_TMP/brka.json"
 mig_fd_start brka
 mig_fd_wait_ready brka || mig_fail "brka did not restart"
 mig_fd_wait_open brka hss.a.test || mig_fail "brka never reconnected to hssa"
+mig_fd_wait_open brkb sipdb.a.test || mig_fail "brkb never reconnected to brka"
+log_has brkb "sipdb.a.test connected again: its overload report is forgotten" &&
+	echo "# B forgot A's report when A connected again"
+mar_b 50 4
+mig_check "A back: 50 MARs through B at once, all 2001" \
+	jq -e '[.answered, .result_codes."2001"] == [50, 50]' "$CXC_OUT"
+
+# B is a reporting node too, toward an S-CSCF that takes reports.
+cxc_run scscfb --doic --dest-host sipdb.b.test mar --impi "$MB_IN_IMPI" --impu "$MB_IN_IMPU"
+mig_check "an S-CSCF that advertises DOIC gets B's OC-Supported-Features" \
+	cxc_json '"\(.result_code) \(.oc_supported_features.feature_vector)"' '2001 1'
+
+# "doic": false at A: no reports, whatever the asker says.
 rm -f "$ANSWERS"
 mar_c "$FLOOD" "$WINDOW" --doic --answer-log "$ANSWERS"
 echo "# flood at A without doic: $(jq -c '{result_codes, answers_per_s}' "$CXC_OUT")"
