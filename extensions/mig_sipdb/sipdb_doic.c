@@ -37,7 +37,8 @@
  *              (the asker's own, if any, is for us, not for the next hop).
  *              An OC-OLR in the next hop's answer is remembered for its
  *              Origin-Host (HOST_REPORT) or Origin-Realm (REALM_REPORT) if
- *              its sequence number is new; it applies to requests sent
+ *              its sequence number is new (until the host connects
+ *              again: then it starts afresh); it applies to requests sent
  *              with that Destination-Host, or with none to that realm.  A
  *              request to be abated is not sent at all: the asker gets
  *              3004 (sipdb_fwd), counted and audited with the other
