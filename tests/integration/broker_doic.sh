@@ -32,8 +32,7 @@ ov_binding_c
 mb_allocate
 ANSWERS=$MIG_TMP/answers.jsonl
 log_has() { grep -qF -- "$2" "$(mig_fd_log "$1")"; }
-counter() { mb_sql "$1" "select coalesce(sum(value), 0) from counters where name in ($2)"; }
-counted() { [ "$(counter "$1" "$2")" -gt 0 ]; }
+counted() { [ "$(mb_counter "$1" "$2")" -gt 0 ]; }
 audited_olr()
 {
 	mb_sql "$1" "select detail from audit where action = 'too-busy'" |
@@ -91,8 +90,8 @@ mig_check "B heeds A's report (its log)" log_has brkb "sipdb.a.test reports over
 mig_check "A's reports and features never reach B's S-CSCF" \
 	jq -se 'all(.oc_olr == null and .oc_supported_features == null)' "$ANSWERS"
 mig_check "B answered a share itself: busy.olr counted" mig_wait_for 10 counted brkb "'busy.olr'"
-abated=$(counter brkb "'busy.olr'")
-refused_a=$(counter brka "'busy.inflight', 'busy.queue'")
+abated=$(mb_counter brkb "'busy.olr'")
+refused_a=$(mb_counter brka "'busy.inflight', 'busy.queue'")
 echo "# B abated $abated; A refused $refused_a in all (both floods)"
 "$top_builddir/src/migctl/migctl" --db "$MIG_TMP/brkb.db" --json stats > "$MIG_TMP/stats.json"
 mig_check "migctl stats shows them at B" jq -e ".busy.overload_report == $abated" "$MIG_TMP/stats.json"
@@ -101,8 +100,8 @@ mig_check "B's refusals are audited in aggregate" mig_wait_for 10 audited_olr br
 busy=$(jq '.result_codes."3004" // 0' "$CXC_OUT")
 accounted()
 {
-	[ "$busy" -le $(($(counter brkb "'busy.olr', 'busy.inflight', 'busy.queue'") +
-		$(counter brka "'busy.inflight', 'busy.queue'"))) ]
+	[ "$busy" -le $(($(mb_counter brkb "'busy.olr', 'busy.inflight', 'busy.queue'") +
+		$(mb_counter brka "'busy.inflight', 'busy.queue'"))) ]
 }
 mig_check "every 3004 the S-CSCF got was counted at B or A" mig_wait_for 10 accounted
 

@@ -39,7 +39,8 @@
 #                             are OPEN
 #   mb_alice_k, mb_alice_opc  the subscriber's keys (TS 35.208 test set 1)
 #   mb_sql NAME SQL           run SQL on broker NAME's store (brka, brkb)
-#   mb_counter_is NAME LIST N its counters in LIST add up to N
+#   mb_counter NAME LIST      the sum of its counters in LIST
+#   mb_counter_is NAME LIST N they add up to N
 #   mb_push CMD IMPI          have A's HSS send a PPR or RTR (CMD ppr, rtr)
 #   mb_border_msgs NAME PEER  the messages (dbg_msg_dumps blocks, cxc_dump)
 #                             instance NAME exchanged with PEER
@@ -183,11 +184,18 @@ mb_sql()
 	sqlite3 -cmd ".timeout 5000" "$MIG_TMP/$1.db" "$2"
 }
 
-# Broker NAME's counters COUNTERS (an SQL list: "'busy.queue', ...") add up
-# to N (for mig_wait_for: the writer thread flushes them about once a second).
+# mb_counter NAME COUNTERS: the sum of broker NAME's counters COUNTERS (an
+# SQL list: "'busy.queue', ...").  mb_counter_is NAME COUNTERS N: they add
+# up to N (for mig_wait_for: the writer thread flushes them about once a
+# second).
+mb_counter()
+{
+	mb_sql "$1" "select coalesce(sum(value), 0) from counters where name in ($2)"
+}
+
 mb_counter_is()
 {
-	test "$(mb_sql "$1" "select coalesce(sum(value), 0) from counters where name in ($2)")" = "$3"
+	test "$(mb_counter "$1" "$2")" = "$3"
 }
 
 mb_border_msgs()

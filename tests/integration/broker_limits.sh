@@ -62,7 +62,7 @@ mig_check "b.test meanwhile: every MAR answered 2001" \
 	jq -e '[.answered, .lost, .result_codes."2001"] == [200, 0, 200]' "$CXC_OUT"
 
 # ---- audit rows and counters, written by the writer thread within ~1 s
-counters() { mb_sql brka "select coalesce(sum(value), 0) from counters where name = '$1'"; }
+counters() { mb_counter brka "'$1'"; }
 mig_check "busy.rps counts every refused MAR" mig_wait_for 10 mb_counter_is brka "'busy.rps'" "$busy"
 mig_check "busy.bindings counts the refused allocation" test "$(counters busy.bindings)" = 1
 "$top_builddir/src/migctl/migctl" --db "$MIG_TMP/brka.db" --json stats > "$MIG_TMP/stats.json"
