@@ -109,6 +109,8 @@ static const struct cfg_field cfg_top[] = {
 	{ "max_queue_ms", CFG_UINT, offsetof(struct mig_config, max_queue_ms), sizeof(unsigned), 0,
 	  60000, NULL },
 	{ "doic", CFG_BOOL, offsetof(struct mig_config, doic), sizeof(int), 0, 0, NULL },
+	{ "max_backlog_kb", CFG_UINT, offsetof(struct mig_config, max_backlog_kb), sizeof(unsigned),
+	  0, MIG_CONFIG_MAX_BACKLOG_KB_MAX, NULL },
 	END
 };
 
@@ -408,6 +410,7 @@ static void cfg_defaults(struct mig_config *c)
 	c->alloc_batch = MIG_CONFIG_DEFAULT_ALLOC_BATCH;
 	c->max_queue_ms = MIG_CONFIG_DEFAULT_MAX_QUEUE_MS;
 	c->doic = 1;
+	c->max_backlog_kb = MIG_CONFIG_DEFAULT_MAX_BACKLOG_KB;
 }
 
 static int cfg_from_json(json_t *root, struct mig_config **out, struct cfg_ctx *cx)

@@ -26,6 +26,8 @@
 #define MIG_CONFIG_DEFAULT_MAX_INFLIGHT 1000
 #define MIG_CONFIG_MAX_INFLIGHT_MAX 1000000
 #define MIG_CONFIG_DEFAULT_MAX_QUEUE_MS 200
+#define MIG_CONFIG_DEFAULT_MAX_BACKLOG_KB 4096
+#define MIG_CONFIG_MAX_BACKLOG_KB_MAX 1048576
 #define MIG_CONFIG_LIMIT_MAX 100000000 /* bindings, requests per second, burst */
 
 /* A short list of numbers (Server-Capabilities). */
@@ -87,6 +89,10 @@ struct mig_config {
 	 * support it: our overload reported in answers, theirs heeded by
 	 * throttling what we send them. */
 	int doic;
+	/* What one connection may have read and not yet handed to the
+	 * daemon, in KiB: past it the broker stops reading from that peer
+	 * (TCP flow control) until it has caught up; 0 = no bound. */
+	unsigned max_backlog_kb;
 
 	/* Allocations (GOR, GIR) committed together in one store transaction
 	 * at most (group commit); 1: one transaction per allocation. */

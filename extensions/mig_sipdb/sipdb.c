@@ -163,6 +163,7 @@ static int sipdb_entry(char *conffile)
 	CHECK_FCT(sipdb_udata_init());
 	CHECK_FCT(sipdb_limit_init()); /* before the writer thread, which flushes it */
 	CHECK_FCT(sipdb_doic_init());
+	CHECK_FCT(sipdb_backlog_init());
 	CHECK_FCT(sipdb_db_init());
 	CHECK_FCT(sipdb_sync_partners());
 	CHECK_FCT(sipdb_peer_init());
@@ -214,6 +215,7 @@ void fd_ext_fini(void)
 	sipdb_malformed_fini();
 	sipdb_peer_fini();
 	sipdb_db_fini();
+	sipdb_backlog_fini();
 	sipdb_doic_fini();
 	sipdb_limit_fini();
 	sipdb_udata_fini();

@@ -26,6 +26,8 @@
  *   sipdb_alloc.c  the migration-allocation application (GOR/GIR)
  *   sipdb_limit.c  admission: per-partner request rate and live bindings,
  *                  requests in flight; 3004 past a limit
+ *   sipdb_backlog.c  a bound on what a peer's socket reader reads ahead of
+ *                  the daemon (TCP flow control past max_backlog_kb)
  *   sipdb_doic.c   RFC 7683 overload control: our overload reported to the
  *                  askers that support it, the next hops' reports heeded
  *
@@ -439,6 +441,12 @@ void sipdb_limit_flush(mig_store_t *st);
 
 int sipdb_limit_init(void);
 void sipdb_limit_fini(void);
+
+/* ---- sipdb_backlog.c: bounded reading ahead ----------------------------- */
+
+/* Hooks on each connection's reader (max_backlog_kb; nothing when 0). */
+int sipdb_backlog_init(void);
+void sipdb_backlog_fini(void);
 
 /* ---- sipdb_doic.c: RFC 7683 overload control ----------------------------- */
 

@@ -48,6 +48,7 @@
 #   BENCH_OVERLOAD_INFLIGHT      client window of the unloaded phase [48]
 #   BENCH_OVERLOAD_MAX_INFLIGHT  A's max_inflight [64]
 #   BENCH_OVERLOAD_MAX_QUEUE_MS  A's max_queue_ms [200, the default]
+#   BENCH_OVERLOAD_MAX_BACKLOG_KB  A's max_backlog_kb [4096, the default]
 #   BENCH_OVERLOAD_WARMUP        warm-up MARs [1000]
 #   BENCH_OVERLOAD_PIN           1: A and the HSS on CPU 0, the client alone
 #                                on CPU 1 (taskset), so that the client
@@ -92,6 +93,7 @@ SECS=${BENCH_OVERLOAD_SECS:-5}
 INFLIGHT=${BENCH_OVERLOAD_INFLIGHT:-48}
 MAXIN=${BENCH_OVERLOAD_MAX_INFLIGHT:-64}
 MAXQ=${BENCH_OVERLOAD_MAX_QUEUE_MS:-200}
+MAXB=${BENCH_OVERLOAD_MAX_BACKLOG_KB:-4096}
 WARMUP=${BENCH_OVERLOAD_WARMUP:-1000}
 OUT=${BENCH_OVERLOAD_OUT:-$top_builddir/tests/tmp/bench_overload.results}
 rm -rf "$OUT"
@@ -132,7 +134,7 @@ TICKS=$(getconf CLK_TCK)
 
 MB_TIMEOUT_MS=5000
 MB_APPSERV_THREADS=${BENCH_APPSERV_THREADS:-1}
-ov_setup "{ \"max_inflight\": $MAXIN, \"max_queue_ms\": $MAXQ }"
+ov_setup "{ \"max_inflight\": $MAXIN, \"max_queue_ms\": $MAXQ, \"max_backlog_kb\": $MAXB }"
 mb_start
 if [ "$PIN" = 1 ]; then
 	taskset -a -p -c 0 "$(mig__get brka pid)" >/dev/null && taskset -a -p -c 0 "$(mig__get hssa pid)" >/dev/null \

@@ -281,13 +281,16 @@ START_TEST(test_limits_default_to_none_and_are_read)
 	ck_assert_uint_eq(cfg->max_inflight, MIG_CONFIG_DEFAULT_MAX_INFLIGHT);
 	ck_assert_uint_eq(cfg->max_queue_ms, MIG_CONFIG_DEFAULT_MAX_QUEUE_MS);
 	ck_assert_int_eq(cfg->doic, 1);
+	ck_assert_uint_eq(cfg->max_backlog_kb, MIG_CONFIG_DEFAULT_MAX_BACKLOG_KB);
 	ck_assert_uint_eq(cfg->partners[0].max_bindings, 0);
 	ck_assert_uint_eq(cfg->partners[0].max_rps, 0);
 	ck_assert_uint_eq(cfg->partners[0].burst, 0);
 	ck_assert_int_eq(parse(CX_HEAD CX_PARTNER(", \"limits\": { \"bindings\": 5000, \"rps\": 200 }")
-	                       ", \"max_inflight\": 64, \"max_queue_ms\": 0, \"doic\": false }"),
+	                       ", \"max_inflight\": 64, \"max_queue_ms\": 0, \"doic\": false, "
+	                       "\"max_backlog_kb\": 0 }"),
 	                 0);
 	ck_assert_int_eq(cfg->doic, 0);
+	ck_assert_uint_eq(cfg->max_backlog_kb, 0);
 	ck_assert_uint_eq(cfg->max_inflight, 64);
 	ck_assert_uint_eq(cfg->max_queue_ms, 0);
 	ck_assert_uint_eq(cfg->partners[0].max_bindings, 5000);
@@ -319,6 +322,8 @@ START_TEST(test_bad_limits_are_named)
 	refused(CX_HEAD CX_PARTNER("") ", \"max_queue_ms\": 60001 }",
 	        "max_queue_ms: 60001 is out of range (0 to 60000)");
 	refused(CX_HEAD CX_PARTNER("") ", \"doic\": 1 }", "doic: must be true or false");
+	refused(CX_HEAD CX_PARTNER("") ", \"max_backlog_kb\": 1048577 }",
+	        "max_backlog_kb: 1048577 is out of range (0 to 1048576)");
 }
 END_TEST
 
