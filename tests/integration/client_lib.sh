@@ -72,18 +72,30 @@ cxc_conf()
 
 cxc__ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# cxc_run NAME ARGS...: one cx_client run as NAME.  A run that could not
+# even connect (nothing sent: "not OPEN within", the default connect
+# timeout) is run once more, said in the output: freeDiameter 1.2.1 can
+# lose the CEA when the same identity connects again within milliseconds of
+# its DPR (the daemon logs the new connection OPEN; the client never sees
+# it; seen under the sanitizers, one run in hundreds), and that is not what
+# any test here is about.  Runs that choose --connect-timeout expect it.
 cxc_run()
 {
 	cxc__name=$1
 	shift
 	CXC_OUT=$MIG_TMP/$cxc__name.out
 	CXC_ERR=$MIG_TMP/$cxc__name.err
-	cxc__t0=$(cxc__ms)
-	timeout -k 5 120 "$CXC_CLIENT" -c "$MIG_TMP/$cxc__name.conf" \
-		--log "$(mig_fd_log "$cxc__name")" "$@" > "$CXC_OUT" 2> "$CXC_ERR"
-	CXC_RC=$?
-	CXC_MS=$(($(cxc__ms) - cxc__t0))
-	echo "# cx_client $*: exit $CXC_RC after $CXC_MS ms"
+	for cxc__try in 1 2; do
+		cxc__t0=$(cxc__ms)
+		timeout -k 5 120 "$CXC_CLIENT" -c "$MIG_TMP/$cxc__name.conf" \
+			--log "$(mig_fd_log "$cxc__name")" "$@" > "$CXC_OUT" 2> "$CXC_ERR"
+		CXC_RC=$?
+		CXC_MS=$(($(cxc__ms) - cxc__t0))
+		echo "# cx_client $*: exit $CXC_RC after $CXC_MS ms"
+		case " $* " in *" --connect-timeout "*) break ;; esac
+		grep -q 'not OPEN within' "$CXC_ERR" 2>/dev/null || break
+		[ "$cxc__try" = 2 ] || echo "# ... never connected (freeDiameter's quick-reconnect race?): once more"
+	done
 	return 0
 }
 
