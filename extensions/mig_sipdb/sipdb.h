@@ -448,6 +448,9 @@ void sipdb_limit_fini(void);
 int sipdb_backlog_init(void);
 void sipdb_backlog_fini(void);
 
+/* The writer thread, about once a second: the backlog.paused counter. */
+void sipdb_backlog_flush(mig_store_t *st);
+
 /* ---- sipdb_doic.c: RFC 7683 overload control ----------------------------- */
 
 /*

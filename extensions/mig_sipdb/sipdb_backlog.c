@@ -35,6 +35,8 @@
  * so that a late decrement for a connection that is gone (its message
  * still in p_events when the reader ended) can never touch the slot's next
  * connection.  Readers beyond BACKLOG_CONNS are not bounded (logged once).
+ * The pauses are counted (backlog.paused, migctl stats) by the writer
+ * thread, off the reader.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -210,6 +212,26 @@ static void backlog_hook_cb(enum fd_hook_type type, struct msg *msg, struct peer
 	backlog_note_peak(BACKLOG_BYTES(w));
 	if (BACKLOG_BYTES(w) > (uint64_t)sipdb_conf->max_backlog_kb * 1024)
 		backlog_wait(&backlog_conn[s], BACKLOG_BYTES(w));
+}
+
+/* The writer thread, about once a second: the pauses since the last call
+ * added to the store's counter backlog.paused (migctl stats); on failure
+ * the next call adds them. */
+void sipdb_backlog_flush(mig_store_t *st)
+{
+	static unsigned long counted; /* only the writer thread calls */
+	unsigned long now = atomic_load(&backlog_paused);
+
+	if (now == counted)
+		return;
+	if (mig_store_begin(st) == MIG_OK &&
+	    mig_counter_add(st, "backlog.paused", (int64_t)(now - counted)) == MIG_OK &&
+	    mig_store_commit(st) == MIG_OK) {
+		counted = now;
+		return;
+	}
+	fd_log_error("mig_sipdb: backlog.paused not saved yet: %s", mig_store_errmsg(st));
+	mig_store_rollback(st);
 }
 
 int sipdb_backlog_init(void)

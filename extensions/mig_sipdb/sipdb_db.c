@@ -322,6 +322,7 @@ static void *db_writer(void *unused)
 		if (st && (stop || time(NULL) - last_flush >= DB_FLUSH_S)) {
 			db_flush_counters(st);
 			sipdb_limit_flush(st);
+			sipdb_backlog_flush(st);
 			db_refresh_partners(st);
 			last_flush = time(NULL);
 		}

@@ -74,11 +74,12 @@ static int stats_totals(struct mctl_ctx *ctx, json_t *obj, const char *const *ke
 }
 
 /* MARs received, brokered (across the border or to a visitor's S-CSCF),
- * passed to the local HSS; and requests refused 3004 at a limit
+ * passed to the local HSS; requests refused 3004 at a limit
  * (doc/configuration.md, "Limits"): a partner's rate or live bindings, too
  * many in flight, too long a wait in the queue, or not sent under a next
- * hop's overload report (RFC 7683). */
-static int stats_counters(struct mctl_ctx *ctx, json_t *mar, json_t *busy)
+ * hop's overload report (RFC 7683); and the times a peer's reader was held
+ * back at max_backlog_kb. */
+static int stats_counters(struct mctl_ctx *ctx, json_t *mar, json_t *busy, json_t *reading)
 {
 	static const char *const mar_keys[] = { "received", "brokered", "local" };
 	static const char *const mar_names[] = { "mar.in", "mar.brokered", "mar.local" };
@@ -86,17 +87,21 @@ static int stats_counters(struct mctl_ctx *ctx, json_t *mar, json_t *busy)
 		                                 "overload_report" };
 	static const char *const busy_names[] = { "busy.rps", "busy.bindings", "busy.inflight",
 		                                  "busy.queue", "busy.olr" };
+	static const char *const reading_keys[] = { "paused" };
+	static const char *const reading_names[] = { "backlog.paused" };
 	int rc = stats_totals(ctx, mar, mar_keys, mar_names, 3);
 
-	return rc == MIG_OK ? stats_totals(ctx, busy, busy_keys, busy_names, 5) : rc;
+	if (rc == MIG_OK)
+		rc = stats_totals(ctx, busy, busy_keys, busy_names, 5);
+	return rc == MIG_OK ? stats_totals(ctx, reading, reading_keys, reading_names, 1) : rc;
 }
 
 /* Everything in one JSON object: {bindings: [...], pools: [...], mar: {...},
- * busy: {...}}. */
+ * busy: {...}, reading: {...}}. */
 static int stats_collect(struct mctl_ctx *ctx, int64_t since, json_t *all)
 {
 	json_t *bindings = json_array(), *pools = json_array(), *mar = json_object();
-	json_t *busy = json_object();
+	json_t *busy = json_object(), *reading = json_object();
 	uint64_t refused = 0;
 	int rc;
 
@@ -104,6 +109,7 @@ static int stats_collect(struct mctl_ctx *ctx, int64_t since, json_t *all)
 	json_object_set_new(all, "pools", pools);
 	json_object_set_new(all, "mar", mar);
 	json_object_set_new(all, "busy", busy);
+	json_object_set_new(all, "reading", reading);
 	rc = mig_binding_stats(ctx->st, stats_binding_cb, bindings);
 	if (rc == MIG_OK)
 		rc = mig_pool_list(ctx->st, stats_pool_cb, pools);
@@ -112,7 +118,7 @@ static int stats_collect(struct mctl_ctx *ctx, int64_t since, json_t *all)
 	mctl_set_int(mar, "refused", (int64_t)refused);
 	mctl_set_int(mar, "since", since);
 	if (rc == MIG_OK)
-		rc = stats_counters(ctx, mar, busy);
+		rc = stats_counters(ctx, mar, busy, reading);
 	return mctl_fail(ctx, rc);
 }
 
@@ -163,6 +169,9 @@ static int stats_print(struct mctl_ctx *ctx, json_t *all)
 	       (long long)json_integer_value(json_object_get(busy, "inflight")),
 	       (long long)json_integer_value(json_object_get(busy, "queue")),
 	       (long long)json_integer_value(json_object_get(busy, "overload_report")));
+	printf("\nReading held back (max_backlog_kb)\npaused    %lld\n",
+	       (long long)json_integer_value(json_object_get(json_object_get(all, "reading"),
+	                                                      "paused")));
 	return 0;
 }
 
@@ -180,9 +189,10 @@ static const struct mctl_cmd stats_cmd = {
 	"(its running totals, at most a second or so behind), and refused (its\n"
 	"mar-refused audit rows); requests the broker answered 3004 at a limit (a\n"
 	"partner's request rate or live bindings, too many in flight, or too long in\n"
-	"the queue).\n"
+	"the queue); and how often the broker paused reading a peer that got too far\n"
+	"ahead of it (max_backlog_kb).\n"
 	"With --json, one object: {\"bindings\": [...], \"pools\": [...], \"mar\": {...},\n"
-	"\"busy\": {...}}.\n\n"
+	"\"busy\": {...}, \"reading\": {...}}.\n\n"
 	"  --since T   count refused MARs from time T on (unix seconds, ISO 8601, or\n"
 	"              a duration ago such as 1h)\n"
 };

@@ -14,6 +14,7 @@
 #     scenario really builds a backlog) and never pauses;
 #   - max_backlog_kb 256: A logs that it paused reading from sipdb.c.test,
 #     and no reader got further ahead than the bound and a message or two;
+#     migctl stats counts the pauses (none in the first phase);
 #   - in both, every MAR is answered (2001, or 3004 past max_inflight),
 #     none lost or timed out: holding a peer back loses nothing.
 # (A's resident size is no measure here: the kernel's socket buffers and
@@ -81,6 +82,8 @@ phase $((1024 * 1024))
 mig_check "a bound out of reach: every MAR answered" all_answered "$MIG_TMP/flood.1048576.out"
 mig_check "... the broker never paused reading" sh -c "! grep -q 'reading from it paused' '$(mig_fd_log brka)'"
 mig_check "... and A read far ahead (over twice 256 KiB)" test "$PEAK_KB" -gt 512
+stats_paused() { "$top_builddir/src/migctl/migctl" --db "$MIG_TMP/brka.db" --json stats | jq -e "$1" >/dev/null; }
+mig_check "... migctl stats: no pause counted" stats_paused '.reading.paused == 0'
 UNBOUNDED=$PEAK_KB
 
 phase 256
@@ -89,5 +92,6 @@ mig_check "A logged that it paused reading from c.test, at the bound" \
 	grep -q 'sipdb.c.test is 2[0-9][0-9] KiB ahead of the broker (max_backlog_kb 256): reading from it paused' \
 	"$(mig_fd_log brka)"
 mig_check "no connection got further ahead than the bound and a message or two" test "$PEAK_KB" -le 258
+mig_check "migctl stats counts the pauses" stats_paused '.reading.paused > 0'
 echo "# largest backlog: $UNBOUNDED KiB without a bound, $PEAK_KB KiB with 256"
 mig_pass

@@ -27,7 +27,7 @@ refused "" "$(date +%s),"
 refused "" "$(date +%s),"
 
 mctl_db --json stats
-mig_check "stats --json: one object with bindings, busy, pools, mar" mctl_json 'keys | join(",")' bindings,busy,mar,pools
+mig_check "stats --json: one object with bindings, busy, pools, mar, reading" mctl_json 'keys | join(",")' bindings,busy,mar,pools,reading
 mig_check "b.test out: 1 allocated, 1 revoked" \
 	mctl_json '.bindings[] | select(.partner == "b.test" and .direction == "out") | "\(.allocated) \(.registered) \(.revoked) \(.expired)"' "1 0 1 0"
 mig_check "c.test out: 2 allocated" \
@@ -37,6 +37,7 @@ mig_check "pool p1: 10 total, 9 free, 1 used" \
 mig_check "MARs refused: the three audit rows" mctl_json '.mar.refused' 3
 mig_check "no broker ran: 0 MARs received, brokered, local" \
 	mctl_json '"\(.mar.received) \(.mar.brokered) \(.mar.local) \(.mar.counted_until)"' "0 0 0 0"
+mig_check "... and no reading paused" mctl_json '"\(.reading.paused) \(.reading.counted_until)"' "0 0"
 
 mctl_db --json stats --since 1h
 mig_check "--since 1h: only the recent refusals" mctl_json '.mar.refused' 2
@@ -48,5 +49,6 @@ mig_check "stats for people: exit 0" mctl_rc_is 0
 mig_check "... the bindings table" mctl_out_has "PARTNER"
 mig_check "... the pools table" mctl_out_has "p1"
 mig_check "... the refused MARs" grep -q '^refused  *3 ' "$MCTL_OUT"
+mig_check "... the reading held back" grep -q '^paused  *0$' "$MCTL_OUT"
 mig_check "... and the brokered MARs" grep -q '^brokered  *0$' "$MCTL_OUT"
 mig_pass
