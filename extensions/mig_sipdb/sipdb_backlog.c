@@ -215,8 +215,9 @@ static void backlog_hook_cb(enum fd_hook_type type, struct msg *msg, struct peer
 }
 
 /* The writer thread, about once a second: the pauses since the last call
- * added to the store's counter backlog.paused (migctl stats); on failure
- * the next call adds them. */
+ * added to the store's counter backlog.paused (migctl stats), one UPSERT
+ * that needs no transaction of its own; on failure the next call adds
+ * them. */
 void sipdb_backlog_flush(mig_store_t *st)
 {
 	static unsigned long counted; /* only the writer thread calls */
@@ -224,14 +225,10 @@ void sipdb_backlog_flush(mig_store_t *st)
 
 	if (now == counted)
 		return;
-	if (mig_store_begin(st) == MIG_OK &&
-	    mig_counter_add(st, "backlog.paused", (int64_t)(now - counted)) == MIG_OK &&
-	    mig_store_commit(st) == MIG_OK) {
+	if (mig_counter_add(st, "backlog.paused", (int64_t)(now - counted)) == MIG_OK)
 		counted = now;
-		return;
-	}
-	fd_log_error("mig_sipdb: backlog.paused not saved yet: %s", mig_store_errmsg(st));
-	mig_store_rollback(st);
+	else
+		fd_log_error("mig_sipdb: backlog.paused not saved yet: %s", mig_store_errmsg(st));
 }
 
 int sipdb_backlog_init(void)

@@ -24,6 +24,7 @@
 mig_test_init broker_backlog
 . "$top_srcdir/tests/integration/client_lib.sh"
 . "$top_srcdir/tests/integration/broker_lib.sh"
+. "$top_srcdir/tests/integration/broker_overload_lib.sh"
 
 BACKLOG_N=${BACKLOG_N:-20000}
 BACKLOG_PAUSE_S=${BACKLOG_PAUSE_S:-2}
@@ -31,10 +32,7 @@ BACKLOG_PAUSE_S=${BACKLOG_PAUSE_S:-2}
 mb_setup true
 mb_start
 mb_allocate alice
-cxc_run cmsa --dest-host sipdb.a.test gor --impi alice@a.test --impu sip:alice@a.test --partner c.test
-cxc_json .result_code 2001 || { cxc_show; mig_fail "GOR for c.test failed"; }
-C_IMPI=$(jq -r .migration_impi "$CXC_OUT")
-C_IMPU=$(jq -r .migration_impu "$CXC_OUT")
+ov_binding_c
 
 # A stopped (SIGSTOP) for $1 s while the flood starts: the client's MARs
 # fill the socket's buffers, which A, once it runs again, reads far faster
@@ -52,17 +50,15 @@ pause_a()
 # connection.
 phase()
 {
-	jq ". + { \"max_backlog_kb\": $1, \"max_queue_ms\": 0 }" "$MIG_TMP/brka.json" \
-		> "$MIG_TMP/brka.json.new" && mv "$MIG_TMP/brka.json.new" "$MIG_TMP/brka.json"
+	ov_conf "{ \"max_backlog_kb\": $1, \"max_queue_ms\": 0 }"
 	mig_fd_stop brka 20
 	mig_fd_start brka
 	mig_fd_wait_ready brka || mig_fail "A did not restart"
 	mig_fd_wait_open brka hss.a.test || mig_fail "A never connected to its HSS"
-	cxc_run partc --count 20 --inflight 4 --dest-host sipdb.a.test mar --impi "$C_IMPI" --impu "$C_IMPU"
+	mar_c 20 4
 	cxc_json .result_codes.\"2001\" 20 || { cxc_show; mig_fail "A does not serve c.test"; }
 	pause_a "$BACKLOG_PAUSE_S"
-	cxc_run partc --count "$BACKLOG_N" --inflight "$BACKLOG_N" --timeout 60000 \
-		--dest-host sipdb.a.test mar --impi "$C_IMPI" --impu "$C_IMPU"
+	mar_c "$BACKLOG_N" "$BACKLOG_N" --timeout 60000
 	wait "$pause_pid"
 	cp "$CXC_OUT" "$MIG_TMP/flood.$1.out"
 	mig_fd_stop brka 20

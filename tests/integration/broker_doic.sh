@@ -110,8 +110,7 @@ mig_check "every 3004 the S-CSCF got was counted at B or A" mig_wait_for 10 acco
 # replaced): B's copy of A's last report is still in force here (5 s), yet
 # B sends everything to the new A at once.
 mig_fd_stop brka
-jq '. + { "doic": false }' "$MIG_TMP/brka.json" > "$MIG_TMP/brka.json.new" &&
-	mv "$MIG_TMP/brka.json.new" "$MIG_TMP/brka.json"
+ov_conf '{ "doic": false }'
 mig_fd_start brka
 mig_fd_wait_ready brka || mig_fail "brka did not restart"
 mig_fd_wait_open brka hss.a.test || mig_fail "brka never reconnected to hssa"

@@ -3,6 +3,7 @@
 #
 #   ov_setup JSON      mb_setup, with the jq object JSON added to broker A's
 #                      configuration ('{ "max_inflight": 16 }')
+#   ov_conf JSON       the same, later (A takes it when restarted)
 #   ov_binding_c       an outbound binding of alice for partner c.test at A
 #                      (GOR); sets C_IMPI and C_IMPU, what c.test knows her by
 #   mar_c N K [OPT...] partner c.test (partc) sends N MARs for her to A, K in
@@ -15,8 +16,13 @@
 ov_setup()
 {
 	mb_setup true
+	ov_conf "$1"
+}
+
+ov_conf()
+{
 	jq ". + $1" "$MIG_TMP/brka.json" > "$MIG_TMP/brka.json.new" \
-		&& mv "$MIG_TMP/brka.json.new" "$MIG_TMP/brka.json" || mig_fail "ov_setup: bad JSON '$1'"
+		&& mv "$MIG_TMP/brka.json.new" "$MIG_TMP/brka.json" || mig_fail "ov_conf: bad JSON '$1'"
 }
 
 ov_binding_c()
