@@ -98,29 +98,34 @@ wait "$lpid"
 
 # A read-only database file (to us: we run as nobody when root), while the
 # broker has it open (so its -wal and -shm files exist): reads work,
-# changes are refused with exit 6 before anything is tried.
-mkdir "$MIG_TMP/ro" && chmod 755 "$MIG_TMP/ro"
-mctl_db db backup "$MIG_TMP/ro/ro.db" >/dev/null
-chmod 644 "$MIG_TMP/ro/ro.db"
-ro() { MCTL_CMD="(as nobody) migctl $*"; mctl_as_nobody "$MCTL" --db "$MIG_TMP/ro/ro.db" "$@" >"$MCTL_OUT" 2>"$MCTL_ERR"; MCTL_RC=$?; }
-if mctl_as_nobody test ! -w "$MIG_TMP/ro/ro.db"; then
+# changes are refused with exit 6 before anything is tried.  The file and
+# a copy of migctl go to a directory of their own in /tmp: nobody may not
+# be able to reach the build tree (a checkout in /root, mode 700, as on a
+# fresh machine set up as root).
+RO=$(mktemp -d /tmp/migctl_db.XXXXXX) || mig_fail "mktemp failed"
+MIG_EXIT_HOOK='rm -rf "$RO"'
+mkdir "$RO/ro" && chmod 755 "$RO" "$RO/ro" && cp "$MCTL" "$RO/migctl" || mig_fail "cannot set up $RO"
+mctl_db db backup "$RO/ro/ro.db" >/dev/null
+chmod 644 "$RO/ro/ro.db"
+ro() { MCTL_CMD="(as nobody) migctl $*"; mctl_as_nobody "$RO/migctl" --db "$RO/ro/ro.db" "$@" >"$MCTL_OUT" 2>"$MCTL_ERR"; MCTL_RC=$?; }
+if mctl_as_nobody test ! -w "$RO/ro/ro.db"; then
 	ro partner list
 	mig_check "a read-only database nobody has open: exit 6" mctl_rc_is 6
 	mig_check "... explaining what a reader needs" mctl_err_has "-shm"
-	(echo "SELECT count(*) FROM partners;"; sleep 5) | sqlite3 "$MIG_TMP/ro/ro.db" >/dev/null &
+	(echo "SELECT count(*) FROM partners;"; sleep 5) | sqlite3 "$RO/ro/ro.db" >/dev/null &
 	opid=$!
-	open_wal() { [ -e "$MIG_TMP/ro/ro.db-shm" ]; }
+	open_wal() { [ -e "$RO/ro/ro.db-shm" ]; }
 	mig_wait_for 5 open_wal || mig_fail "sqlite3 did not open ro.db"
 	ro --json partner list
 	mig_check "a read-only database in use: reads work" mctl_json 'length' 3
 	ro partner add y.test
 	mig_check "... changes: exit 6" mctl_rc_is 6
-	mig_check "... saying why" mctl_err_has "database '$MIG_TMP/ro/ro.db': Permission denied"
+	mig_check "... saying why" mctl_err_has "database '$RO/ro/ro.db': Permission denied"
 	ro binding revoke --partner b.test
 	mig_check "... a revocation too" mctl_rc_is 6
 	wait "$opid"
 	mig_check "... and nothing changed" \
-		test "$(sqlite3 "$MIG_TMP/ro/ro.db" "select count(*) from bindings where state = 'revoked'")" = 0
+		test "$(sqlite3 "$RO/ro/ro.db" "select count(*) from bindings where state = 'revoked'")" = 0
 else
 	echo "# SKIP read-only database: cannot run as a user without write access (setpriv)"
 fi
