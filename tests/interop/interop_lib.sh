@@ -118,6 +118,11 @@ io_init()
 	[ -f "$IO_KAM_MODDIR/presence.so" ] || mig_skip "Kamailio's presence module not found (install kamailio-presence-modules)"
 	[ -f "$IO_SIPDB" ] || mig_fail "$IO_SIPDB not built"
 	[ -f "$IO_HSS" ] || mig_fail "$IO_HSS not built"
+	# cdp reaches broker B by the name "localhost" (cdp.xml, io_setup):
+	# without it (a bare chroot has no /etc/hosts) the only sign would be
+	# "never reached OPEN" and a line in Kamailio's log.
+	getent hosts localhost >/dev/null ||
+		mig_fail "the name 'localhost' does not resolve (no /etc/hosts?): Kamailio's cdp needs it"
 	# Unix socket paths are short (108 bytes): Kamailio's run directory
 	# lives in /tmp, whatever the build tree's path.
 	IO_RUN=$(mktemp -d /tmp/mig-interop.XXXXXX) || mig_fail "mktemp"
