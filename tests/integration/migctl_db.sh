@@ -105,6 +105,18 @@ wait "$lpid"
 RO=$(mktemp -d /tmp/migctl_db.XXXXXX) || mig_fail "mktemp failed"
 MIG_EXIT_HOOK='rm -rf "$RO"'
 mkdir "$RO/ro" && chmod 755 "$RO" "$RO/ro" && cp "$MCTL" "$RO/migctl" || mig_fail "cannot set up $RO"
+# Under the sanitizers, migctl also reads their suppression files from the
+# build tree: nobody gets copies.
+ro_supp()
+{
+	ro__f=$(printf '%s\n' "$1" | sed -n 's/^\(.*:\)\{0,1\}suppressions=\([^:]*\).*/\2/p')
+	[ -n "$ro__f" ] || { printf '%s' "$1"; return; }
+	cp "$ro__f" "$RO/" || mig_fail "cannot copy $ro__f"
+	printf '%s' "$1" | sed -e "s|^suppressions=[^:]*|suppressions=$RO/${ro__f##*/}|" \
+		-e "s|:suppressions=[^:]*|:suppressions=$RO/${ro__f##*/}|"
+}
+[ -z "${ASAN_OPTIONS:-}" ] || ASAN_OPTIONS=$(ro_supp "$ASAN_OPTIONS")
+[ -z "${LSAN_OPTIONS:-}" ] || LSAN_OPTIONS=$(ro_supp "$LSAN_OPTIONS")
 mctl_db db backup "$RO/ro/ro.db" >/dev/null
 chmod 644 "$RO/ro/ro.db"
 ro() { MCTL_CMD="(as nobody) migctl $*"; mctl_as_nobody "$RO/migctl" --db "$RO/ro/ro.db" "$@" >"$MCTL_OUT" 2>"$MCTL_ERR"; MCTL_RC=$?; }
